@@ -1,0 +1,15 @@
+"""infra: GPU clusters on AWS, Azure and Alibaba Cloud from one Python definition."""
+
+from infra.errors import InfraError, Problem, StackError
+from infra.model import Cluster, DisasterRecovery, NodePool, Stack
+
+__all__ = [
+    "Cluster",
+    "DisasterRecovery",
+    "InfraError",
+    "NodePool",
+    "Problem",
+    "Stack",
+    "StackError",
+]
+__version__ = "0.1.0"

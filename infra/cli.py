@@ -1,0 +1,403 @@
+"""The ``infra`` command line. Exit status: 0 success, 1 invalid stacks or a failed operation,
+2 wrong usage. ``--json`` prints one JSON document on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from infra.catalog import Catalog, Offer, default_catalog
+from infra.clouds import CLOUDS
+from infra.console import money, table
+from infra.cost import cost_of
+from infra.errors import InfraError, Problem, UsageError, unknown
+from infra.model import Stack
+from infra.pipeline import Resolution, resolve_paths
+from infra.resolve import HOURS_PER_MONTH
+
+__all__ = ["main"]
+
+DEFAULT_PATHS = ["stacks/"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        code: int = args.handler(args)
+        return code
+    except UsageError as exc:
+        print(f"infra: error: {exc}", file=sys.stderr)
+        return 2
+    except InfraError as exc:
+        print(f"infra: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="infra",
+        description="GPU clusters on AWS, Azure and Alibaba Cloud from one Python definition.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def stack_command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "paths",
+            nargs="*",
+            metavar="PATH",
+            help="stack files or directories of them (default: stacks/)",
+        )
+        sub.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+        return sub
+
+    validate = stack_command("validate", "load and validate stacks; report every error at once")
+    validate.set_defaults(handler=_validate)
+
+    cost = stack_command("cost", "hourly and monthly cost per stack, cluster and pool")
+    cost.set_defaults(handler=_cost)
+
+    catalog = commands.add_parser(
+        "catalog",
+        help="where a GPU is offered, on which instance types, at what price",
+        description="Show the GPU catalog, filtered by GPU, cloud and region.",
+    )
+    catalog.add_argument("--gpu", help="GPU model, e.g. H100")
+    catalog.add_argument("--cloud", help="aws, azure or alicloud")
+    catalog.add_argument("--region", help="the cloud's region code, e.g. us-east-1")
+    catalog.add_argument(
+        "--all", action="store_true", help="include CPU-only types (default: GPU types only)"
+    )
+    catalog.add_argument("--sources", action="store_true", help="print where the data comes from")
+    catalog.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    catalog.set_defaults(handler=_catalog)
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON schema of a stack (for editors)",
+        description="Print the JSON schema of infra.Stack.",
+    )
+    schema.set_defaults(handler=_schema)
+    return parser
+
+
+# -- validate -------------------------------------------------------------------------------
+
+
+def _resolve(args: argparse.Namespace) -> Resolution:
+    return resolve_paths(args.paths or DEFAULT_PATHS)
+
+
+def _problem_json(problem: Problem) -> dict[str, str]:
+    return {
+        "file": problem.file,
+        "stack": problem.stack,
+        "path": problem.path,
+        "message": problem.message,
+        "text": str(problem),
+    }
+
+
+def _report_problems(resolution: Resolution, as_json: bool, extra: dict[str, Any]) -> int:
+    if as_json:
+        document = {"ok": False, "problems": [_problem_json(p) for p in resolution.problems]}
+        print(json.dumps(document | extra, indent=2, sort_keys=True))
+    for problem in resolution.problems:
+        print(problem, file=sys.stderr)
+    count = len(resolution.problems)
+    print(f"infra: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+    return 1
+
+
+def _validate(args: argparse.Namespace) -> int:
+    resolution = _resolve(args)
+    if not resolution.ok:
+        return _report_problems(resolution, args.json, {"stacks": []})
+    summary = [
+        {
+            "name": s.name,
+            "file": s.file,
+            "clusters": [
+                {
+                    "name": c.name,
+                    "cloud": c.cloud,
+                    "region": c.region,
+                    "kubernetes_version": c.kubernetes_version,
+                    "zones": list(c.zones),
+                    "pools": [
+                        {
+                            "name": p.name,
+                            "instance_type": p.instance_type,
+                            "gpu": p.gpu,
+                            "gpus": p.gpus,
+                            "min_nodes": p.min_nodes,
+                            "desired_nodes": p.desired_nodes,
+                            "max_nodes": p.max_nodes,
+                        }
+                        for p in c.pools
+                    ],
+                }
+                for c in s.clusters
+            ],
+        }
+        for s in resolution.stacks
+    ]
+    if args.json:
+        print(json.dumps({"ok": True, "problems": [], "stacks": summary}, indent=2, sort_keys=True))
+        return 0
+    rows = [
+        [
+            s.name,
+            c.name,
+            f"{c.cloud}:{c.region}",
+            p.name,
+            p.instance_type,
+            str(p.gpus) if p.gpu else "-",
+            f"{p.min_nodes}/{p.desired_nodes}/{p.max_nodes}",
+        ]
+        for s in resolution.stacks
+        for c in s.clusters
+        for p in c.pools
+    ]
+    print(
+        table(
+            ["stack", "cluster", "where", "pool", "instance type", "GPUs", "nodes min/desired/max"],
+            rows,
+            right=(5, 6),
+        )
+    )
+    clusters = sum(len(s.clusters) for s in resolution.stacks)
+    print(f"\nok: {len(resolution.stacks)} stacks, {clusters} clusters, {len(rows)} pools valid")
+    return 0
+
+
+# -- cost -----------------------------------------------------------------------------------
+
+
+def _cost(args: argparse.Namespace) -> int:
+    resolution = _resolve(args)
+    if not resolution.ok:
+        return _report_problems(resolution, args.json, {"stacks": []})
+    costs = cost_of(resolution.stacks)
+    total = sum(c.hourly_usd for c in costs)
+    if args.json:
+        document = {
+            "ok": True,
+            "hours_per_month": HOURS_PER_MONTH,
+            "currency": "USD",
+            "stacks": [
+                {
+                    "name": c.stack,
+                    "hourly": round(c.hourly_usd, 4),
+                    "monthly": round(c.hourly_usd * HOURS_PER_MONTH, 2),
+                    "complete": c.complete,
+                    "pools": [
+                        {
+                            "cluster": line.cluster,
+                            "cloud": line.cloud,
+                            "region": line.region,
+                            "pool": line.pool,
+                            "instance_type": line.instance_type,
+                            "nodes": line.nodes,
+                            "hourly": None
+                            if line.hourly_usd is None
+                            else round(line.hourly_usd, 4),
+                            "monthly": None
+                            if line.monthly_usd is None
+                            else round(line.monthly_usd, 2),
+                            "estimate": line.estimate,
+                        }
+                        for line in c.lines
+                    ],
+                }
+                for c in costs
+            ],
+            "total": {"hourly": round(total, 4), "monthly": round(total * HOURS_PER_MONTH, 2)},
+        }
+        print(json.dumps(document, indent=2, sort_keys=True))
+        return 0
+    rows = []
+    for stack_cost in costs:
+        for line in stack_cost.lines:
+            note = "spot: estimate at on-demand price" if line.estimate else ""
+            if line.hourly_usd is None:
+                note = "no price in the catalog"
+            rows.append(
+                [
+                    line.stack,
+                    line.cluster,
+                    f"{line.cloud}:{line.region}",
+                    line.pool,
+                    line.instance_type,
+                    str(line.nodes),
+                    money(line.hourly_usd),
+                    money(line.monthly_usd),
+                    note,
+                ]
+            )
+        seen: list[str] = []
+        for line in stack_cost.lines:
+            if line.cluster not in seen:
+                seen.append(line.cluster)
+        for cluster in seen:
+            hourly = stack_cost.cluster_hourly_usd(cluster)
+            rows.append(
+                [
+                    stack_cost.stack,
+                    cluster,
+                    "",
+                    "(cluster)",
+                    "",
+                    "",
+                    money(hourly),
+                    money(hourly * HOURS_PER_MONTH),
+                    "",
+                ]
+            )
+        rows.append(
+            [
+                stack_cost.stack,
+                "(stack)",
+                "",
+                "",
+                "",
+                "",
+                money(stack_cost.hourly_usd),
+                money(stack_cost.hourly_usd * HOURS_PER_MONTH),
+                "" if stack_cost.complete else "incomplete: some types have no price",
+            ]
+        )
+    rows.append(["(total)", "", "", "", "", "", money(total), money(total * HOURS_PER_MONTH), ""])
+    print(
+        table(
+            [
+                "stack",
+                "cluster",
+                "where",
+                "pool",
+                "instance type",
+                "nodes",
+                "per hour",
+                f"per month ({HOURS_PER_MONTH} h)",
+                "note",
+            ],
+            rows,
+            right=(5, 6, 7),
+        )
+    )
+    return 0
+
+
+# -- catalog --------------------------------------------------------------------------------
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    catalog = default_catalog()
+    _check_filter(catalog, args)
+    if args.sources:
+        for cloud in catalog.clouds:
+            print(f"[{cloud}]")
+            for line in catalog.headers.get(cloud, ()):
+                print(f"  {line}")
+        return 0
+    offers = [
+        o
+        for o in catalog.find(gpu=args.gpu, cloud=args.cloud, region=args.region)
+        if args.all or o.gpu
+    ]
+    offers.sort(key=lambda o: (o.gpu or "", o.cloud, o.region, o.whole_gpus, o.instance_type))
+    if args.json:
+        print(json.dumps({"offers": [_offer_json(o) for o in offers]}, indent=2, sort_keys=True))
+        return 0
+    if not offers:
+        print("no offers match", file=sys.stderr)
+        return 0
+    rows = [
+        [
+            o.gpu or "-",
+            o.cloud,
+            o.region,
+            o.instance_type,
+            str(o.gpus),
+            _number(o.gpu_memory_gib),
+            str(o.vcpus),
+            _number(o.memory_gib),
+            o.rdma if o.rdma == "none" else f"{o.rdma} {o.rdma_gbps}G",
+            money(o.price_usd_hour),
+            f"~{o.boot_minutes}",
+        ]
+        for o in offers
+    ]
+    print(
+        table(
+            [
+                "GPU",
+                "cloud",
+                "region",
+                "instance type",
+                "GPUs",
+                "GiB/GPU",
+                "vCPU",
+                "RAM GiB",
+                "RDMA",
+                "per hour",
+                "boot min (est.)",
+            ],
+            rows,
+            right=(4, 5, 6, 7, 9, 10),
+        )
+    )
+    return 0
+
+
+def _check_filter(catalog: Catalog, args: argparse.Namespace) -> None:
+    if args.cloud is not None and args.cloud not in CLOUDS:
+        raise UsageError(f"--cloud: {unknown('cloud', args.cloud, CLOUDS)}")
+    if args.gpu is not None and args.gpu not in catalog.gpus:
+        raise UsageError(f"--gpu: {unknown('GPU', args.gpu, catalog.gpus)}")
+    if args.region is not None:
+        regions = (
+            catalog.regions(args.cloud)
+            if args.cloud
+            else tuple(r for c in catalog.clouds for r in catalog.regions(c))
+        )
+        if args.region not in regions:
+            raise UsageError(f"--region: {unknown('region', args.region, regions)}")
+
+
+def _offer_json(offer: Offer) -> dict[str, Any]:
+    return {
+        "cloud": offer.cloud,
+        "region": offer.region,
+        "instance_type": offer.instance_type,
+        "gpu": offer.gpu,
+        "gpus": str(offer.gpus),
+        "gpu_memory_gib": offer.gpu_memory_gib,
+        "vcpus": offer.vcpus,
+        "memory_gib": offer.memory_gib,
+        "rdma": offer.rdma,
+        "rdma_gbps": offer.rdma_gbps,
+        "price_usd_hour": offer.price_usd_hour,
+        "boot_minutes_estimate": offer.boot_minutes,
+    }
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+# -- schema ---------------------------------------------------------------------------------
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(json.dumps(Stack.model_json_schema(), indent=2, sort_keys=True))
+    return 0

@@ -1,0 +1,17 @@
+"""The clouds infra knows, one module each behind :class:`~infra.clouds.base.Cloud`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from infra.clouds.alicloud import Alicloud
+from infra.clouds.aws import Aws
+from infra.clouds.azure import Azure
+from infra.clouds.base import Cloud
+
+__all__ = ["CLOUDS", "Cloud"]
+
+CLOUDS: Mapping[str, Cloud] = MappingProxyType(
+    {cloud.name: cloud for cloud in (Aws(), Azure(), Alicloud())}
+)

@@ -1,0 +1,67 @@
+"""Cost from the catalog: hourly and monthly per pool, cluster, stack and in total."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from infra.resolve import HOURS_PER_MONTH, ResolvedStack
+
+__all__ = ["CostLine", "StackCost", "cost_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class CostLine:
+    stack: str
+    cluster: str
+    cloud: str
+    region: str
+    pool: str
+    instance_type: str
+    nodes: int
+    hourly_usd: float | None  # None: the catalog has no price for this type there
+    estimate: bool  # spot pools: priced at on-demand, an upper bound
+
+    @property
+    def monthly_usd(self) -> float | None:
+        return None if self.hourly_usd is None else self.hourly_usd * HOURS_PER_MONTH
+
+
+@dataclass(frozen=True, slots=True)
+class StackCost:
+    stack: str
+    lines: tuple[CostLine, ...]
+
+    @property
+    def hourly_usd(self) -> float:
+        return sum(line.hourly_usd or 0.0 for line in self.lines)
+
+    @property
+    def complete(self) -> bool:
+        return all(line.hourly_usd is not None for line in self.lines)
+
+    def cluster_hourly_usd(self, cluster: str) -> float:
+        return sum(line.hourly_usd or 0.0 for line in self.lines if line.cluster == cluster)
+
+
+def cost_of(stacks: Sequence[ResolvedStack]) -> list[StackCost]:
+    """Running cost of every pool at its desired size."""
+    result = []
+    for stack in stacks:
+        lines = [
+            CostLine(
+                stack=stack.name,
+                cluster=cluster.name,
+                cloud=cluster.cloud,
+                region=cluster.region,
+                pool=pool.name,
+                instance_type=pool.instance_type,
+                nodes=pool.desired_nodes,
+                hourly_usd=pool.hourly_usd,
+                estimate=pool.spot,
+            )
+            for cluster in stack.clusters
+            for pool in cluster.pools
+        ]
+        result.append(StackCost(stack.name, tuple(lines)))
+    return result

@@ -1,0 +1,32 @@
+"""Load -> validate -> resolve, the front half every command shares."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from infra.catalog import Catalog, default_catalog
+from infra.errors import Problem
+from infra.loader import load_stacks
+from infra.resolve import ResolvedStack
+from infra.validate import validate_stacks
+
+__all__ = ["Resolution", "resolve_paths"]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    stacks: tuple[ResolvedStack, ...]
+    problems: tuple[Problem, ...]
+    loaded: int  # stacks defined by the files, valid or not
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def resolve_paths(paths: Sequence[str], catalog: Catalog | None = None) -> Resolution:
+    """Every stack under ``paths``, resolved against the catalog, or every problem found."""
+    loaded = load_stacks(paths)
+    resolved, problems = validate_stacks(loaded.stacks, catalog or default_catalog())
+    return Resolution(tuple(resolved), loaded.problems + tuple(problems), len(loaded.stacks))

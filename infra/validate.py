@@ -1,0 +1,580 @@
+"""Validation and resolution: from a typed :class:`~infra.model.Stack` to a
+:class:`~infra.resolve.ResolvedStack`, or every problem found, each one line with its field path.
+
+Rules that depend on one cloud (naming, tags, RDMA) are asked of that cloud's module; rules that
+depend on facts (regions, zones, GPUs, instance types, Kubernetes versions) are asked of the
+catalog. Nothing here stops at the first problem.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from infra.catalog import Catalog, Offer
+from infra.clouds import CLOUDS, Cloud
+from infra.errors import Problem, allowed, unknown
+from infra.model import Cluster, DisasterRecovery, NodePool, Stack
+from infra.resolve import ResolvedCluster, ResolvedPool, ResolvedStack, Taint, choose_gpu_offer
+
+__all__ = ["STRATEGIES", "WORKLOADS", "validate_stacks"]
+
+WORKLOADS = ("inference", "training")
+STRATEGIES = ("active-active", "pilot-light", "warm-standby")
+TAINT_EFFECTS = ("NoExecute", "NoSchedule", "PreferNoSchedule")
+
+# Our own names become parts of every cloud resource name ("<stack>-<cluster>-..."), so they
+# keep to the strictest common subset: lowercase letters, digits and '-'.
+_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$")
+_ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+_PREFIX_MAX = 40  # "<stack>-<cluster>": the module input `name` (see modules/*/variables.tf)
+_PRIVATE_NETWORKS = tuple(
+    ipaddress.IPv4Network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+# Kubernetes label syntax (kubernetes.io/docs/concepts/overview/working-with-objects/labels):
+# optional DNS-subdomain prefix (<= 253) and '/', then a name of <= 63 characters
+# [a-z0-9A-Z] with '-', '_', '.' inside; values the same as names, or empty.
+_LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_VERSION = re.compile(r"^\d+\.\d+$")
+
+
+@dataclass
+class _Report:
+    """Problems of one stack, each prefixed with its file and stack."""
+
+    file: str
+    stack: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append(Problem(self.file, self.stack, path, message))
+
+
+def validate_stacks(
+    stacks: Sequence[tuple[str, Stack]], catalog: Catalog
+) -> tuple[list[ResolvedStack], list[Problem]]:
+    """Validate and resolve ``(file, stack)`` pairs; every problem of every stack at once."""
+    resolved: list[ResolvedStack] = []
+    problems: list[Problem] = []
+    first_file: dict[str, str] = {}
+    for file, stack in stacks:
+        report = _Report(file, stack.name)
+        if stack.name in first_file:
+            report.add(
+                "name", f"duplicate stack name {stack.name!r} (also in {first_file[stack.name]})"
+            )
+        first_file.setdefault(stack.name, file)
+        result = _stack(stack, report, catalog)
+        problems.extend(report.problems)
+        if result is not None and not report.problems:
+            resolved.append(result)
+    return resolved, problems
+
+
+# -- stack ----------------------------------------------------------------------------------
+
+
+def _stack(stack: Stack, report: _Report, catalog: Catalog) -> ResolvedStack | None:
+    if not _NAME.match(stack.name):
+        report.add("name", _name_message("stack", stack.name))
+    if not stack.owner.strip():
+        report.add("owner", "must not be empty (allowed: a team or person responsible)")
+    if not _ENVIRONMENT.match(stack.environment):
+        report.add(
+            "environment",
+            f"invalid environment {stack.environment!r} (allowed: 1-16 lowercase letters, "
+            "digits and '-', starting with a letter, e.g. prod, staging)",
+        )
+    if not stack.clusters:
+        report.add("clusters", "a stack needs at least one cluster")
+
+    clouds_used = sorted({c.cloud for c in stack.clusters if c.cloud in CLOUDS})
+    for key, value in sorted(stack.tags.items()):
+        for cloud_name in clouds_used:
+            problem = CLOUDS[cloud_name].tag_problem(key, value)
+            if problem:
+                report.add(f"tags.{key}", problem)
+
+    clusters = [
+        _cluster(stack.name, cluster, f"clusters[{i}]", report, catalog)
+        for i, cluster in enumerate(stack.clusters)
+    ]
+    _unique(report, "clusters", [c.name for c in stack.clusters], "cluster name")
+    _no_overlap(report, stack.clusters)
+    if stack.dr is not None:
+        _disaster_recovery(stack.dr, [c.name for c in stack.clusters], report, catalog)
+    if any(c is None for c in clusters):
+        return None
+    return ResolvedStack(
+        name=stack.name,
+        owner=stack.owner,
+        environment=stack.environment,
+        tags=dict(stack.tags),
+        clusters=tuple(c for c in clusters if c is not None),
+        dr=stack.dr,
+        file=report.file,
+    )
+
+
+def _name_message(kind: str, name: str) -> str:
+    return (
+        f"invalid {kind} name {name!r} (allowed: 1-24 lowercase letters, digits and '-', "
+        "starting with a letter and not ending with '-')"
+    )
+
+
+def _unique(report: _Report, path: str, names: Iterable[str], what: str) -> None:
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in seen:
+            report.add(
+                f"{path}[{index}].name",
+                f"duplicate {what} {name!r} (first at {path}[{seen[name]}])",
+            )
+        else:
+            seen[name] = index
+
+
+# -- cluster --------------------------------------------------------------------------------
+
+
+def _cluster(
+    stack_name: str, cluster: Cluster, path: str, report: _Report, catalog: Catalog
+) -> ResolvedCluster | None:
+    start = len(report.problems)
+    if not _NAME.match(cluster.name):
+        report.add(f"{path}.name", _name_message("cluster", cluster.name))
+    elif len(stack_name) + 1 + len(cluster.name) > _PREFIX_MAX:
+        report.add(
+            f"{path}.name",
+            f"'{stack_name}-{cluster.name}' is {len(stack_name) + 1 + len(cluster.name)} "
+            f"characters (allowed: stack and cluster names together at most {_PREFIX_MAX - 1}, "
+            "as cloud resource names are built from them)",
+        )
+    cloud = CLOUDS.get(cluster.cloud)
+    if cloud is None:
+        report.add(f"{path}.cloud", unknown("cloud", cluster.cloud, CLOUDS))
+        return None
+    regions = catalog.regions(cloud.name)
+    region_ok = cluster.region in regions
+    if not region_ok:
+        report.add(f"{path}.region", unknown(f"{cloud.title} region", cluster.region, regions))
+    _cidr(cluster.cidr, cloud, f"{path}.cidr", report)
+    zones = _zones(cluster, cloud, path, report, catalog) if region_ok else ()
+    version = _kubernetes_version(cluster, cloud, path, report, catalog)
+    pools = [
+        _pool(pool, cluster, cloud, f"{path}.pools[{i}]", report, catalog) if region_ok else None
+        for i, pool in enumerate(cluster.pools)
+    ]
+    _unique(report, f"{path}.pools", [p.name for p in cluster.pools], "pool name")
+    resolved_pools = tuple(p for p in pools if p is not None)
+    if region_ok:
+        _gpu_capacity(cluster, resolved_pools, path, report, catalog)
+    if len(report.problems) > start or version is None:
+        return None
+    return ResolvedCluster(
+        name=cluster.name,
+        cloud=cloud.name,
+        region=cluster.region,
+        cidr=cluster.cidr,
+        zones=zones,
+        kubernetes_version=version,
+        pools=resolved_pools,
+        gpu_capacity=dict(cluster.gpu_capacity),
+    )
+
+
+def _cidr(text: str, cloud: Cloud, path: str, report: _Report) -> None:
+    try:
+        network = ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        try:
+            loose = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            report.add(path, f"invalid CIDR {text!r} (allowed: an IPv4 network like 10.10.0.0/16)")
+        else:
+            report.add(path, f"{text!r} has host bits set (did you mean {str(loose)!r}?)")
+        return
+    if not isinstance(network, ipaddress.IPv4Network):
+        report.add(path, f"{text!r} is IPv6 (allowed: an IPv4 network like 10.10.0.0/16)")
+        return
+    if not any(network.subnet_of(private) for private in _PRIVATE_NETWORKS):
+        report.add(
+            path,
+            f"{text!r} is not a private network (allowed: inside 10.0.0.0/8, 172.16.0.0/12, "
+            "192.168.0.0/16 or 100.64.0.0/10)",
+        )
+    low, high = cloud.network_prefix_range
+    if not low <= network.prefixlen <= high:
+        report.add(
+            path,
+            f"prefix /{network.prefixlen} is not allowed for {cloud.title} networks "
+            f"(allowed: /{low} to /{high})",
+        )
+
+
+def _no_overlap(report: _Report, clusters: Sequence[Cluster]) -> None:
+    """No two clusters' networks overlap (sorted sweep: n log n, not all pairs)."""
+    networks: list[tuple[ipaddress.IPv4Network, int]] = []
+    for index, cluster in enumerate(clusters):
+        try:
+            network = ipaddress.ip_network(cluster.cidr, strict=True)
+        except ValueError:
+            continue
+        if isinstance(network, ipaddress.IPv4Network):
+            networks.append((network, index))
+    networks.sort(key=lambda item: (int(item[0].network_address), item[1]))
+    widest: tuple[ipaddress.IPv4Network, int] | None = None
+    for network, index in networks:
+        if widest is not None and network.overlaps(widest[0]):
+            other = clusters[widest[1]]
+            report.add(
+                f"clusters[{index}].cidr",
+                f"{str(network)!r} overlaps {other.name!r} ({other.cidr}) (allowed: a network "
+                "no other cluster of the stack uses)",
+            )
+        if widest is None or int(network.broadcast_address) > int(widest[0].broadcast_address):
+            widest = (network, index)
+
+
+def _zones(
+    cluster: Cluster, cloud: Cloud, path: str, report: _Report, catalog: Catalog
+) -> tuple[str, ...]:
+    known = catalog.zones_of(cloud.name, cluster.region)
+    if cluster.zones is None:
+        chosen = known[: cloud.default_zone_count]
+    else:
+        chosen = cluster.zones
+        for index, zone in enumerate(chosen):
+            if zone not in known:
+                report.add(
+                    f"{path}.zones[{index}]",
+                    unknown(f"{cluster.region} zone", zone, known)
+                    if known
+                    else f"zone {zone!r}: {cluster.region} has no availability zones in the catalog",
+                )
+        for zone, count in Counter(chosen).items():
+            if count > 1:
+                report.add(f"{path}.zones", f"zone {zone!r} is listed {count} times")
+    if len(set(chosen)) < cloud.min_zones:
+        report.add(
+            f"{path}.zones",
+            f"{cloud.kubernetes_service} needs at least {cloud.min_zones} zones "
+            f"(allowed: {', '.join(known) or 'none known'})",
+        )
+    return tuple(chosen)
+
+
+def _kubernetes_version(
+    cluster: Cluster, cloud: Cloud, path: str, report: _Report, catalog: Catalog
+) -> str | None:
+    supported = catalog.kubernetes_versions(cloud.name)
+    if cluster.kubernetes_version is None:
+        default = catalog.default_kubernetes_version(cloud.name)
+        if default is None:
+            report.add(
+                f"{path}.kubernetes_version",
+                f"the catalog lists no {cloud.kubernetes_service} versions",
+            )
+        return default
+    version = cluster.kubernetes_version
+    if not _VERSION.match(version) or version not in supported:
+        report.add(
+            f"{path}.kubernetes_version",
+            f"Kubernetes {version!r} is not supported by {cloud.kubernetes_service} "
+            f"({allowed(supported)})",
+        )
+        return None
+    return version
+
+
+def _gpu_capacity(
+    cluster: Cluster, pools: Sequence[ResolvedPool], path: str, report: _Report, catalog: Catalog
+) -> None:
+    in_use: dict[str, int] = {}
+    for pool in pools:
+        if pool.gpu:
+            in_use[pool.gpu] = in_use.get(pool.gpu, 0) + pool.max_gpus
+    for gpu, count in sorted(cluster.gpu_capacity.items()):
+        where = f"{path}.gpu_capacity.{gpu}"
+        if gpu not in catalog.gpus:
+            report.add(where, unknown("GPU", gpu, catalog.gpus))
+        elif count < 0:
+            report.add(where, f"{count} is negative (allowed: 0 or more GPUs)")
+        elif count < in_use.get(gpu, 0):
+            report.add(
+                where,
+                f"{count} is below the {in_use[gpu]} {gpu} GPUs the cluster's pools may use "
+                f"(allowed: at least {in_use[gpu]})",
+            )
+
+
+# -- node pool ------------------------------------------------------------------------------
+
+
+def _pool(
+    pool: NodePool,
+    cluster: Cluster,
+    cloud: Cloud,
+    path: str,
+    report: _Report,
+    catalog: Catalog,
+) -> ResolvedPool | None:
+    start = len(report.problems)
+    problem = cloud.pool_name_problem(pool.name)
+    if problem:
+        report.add(f"{path}.name", problem)
+    if pool.workload not in WORKLOADS:
+        report.add(f"{path}.workload", unknown("workload", pool.workload, WORKLOADS))
+    _labels(pool, path, report)
+    taints = _taints(pool, path, report)
+    for field_name in ("gpus", "min_gpus", "max_gpus", "nodes"):
+        value = getattr(pool, field_name)
+        if value is not None and value < 0:
+            report.add(f"{path}.{field_name}", f"{value} is negative (allowed: 0 or more)")
+    if len(report.problems) > start:
+        return None
+
+    if pool.gpu is not None:
+        offer, counts = _gpu_pool(pool, cluster, cloud, path, report, catalog)
+    elif pool.instance_type is not None:
+        offer, counts = _plain_pool(pool, cluster, cloud, path, report, catalog)
+    else:
+        report.add(
+            path,
+            "a pool needs a GPU or an instance type (allowed: gpu= with gpus=, or "
+            "instance_type= with nodes=)",
+        )
+        return None
+    if offer is None or counts is None or len(report.problems) > start:
+        return None
+    if pool.rdma:
+        problem = cloud.rdma_problem(offer)
+        if problem:
+            report.add(f"{path}.rdma", problem)
+            return None
+    low, desired, high = counts
+    return ResolvedPool(
+        name=pool.name,
+        offer=offer,
+        min_nodes=low,
+        desired_nodes=desired,
+        max_nodes=high,
+        rdma=pool.rdma,
+        spot=pool.spot,
+        workload=pool.workload,
+        labels=dict(pool.labels),
+        taints=taints,
+    )
+
+
+def _gpu_pool(
+    pool: NodePool, cluster: Cluster, cloud: Cloud, path: str, report: _Report, catalog: Catalog
+) -> tuple[Offer | None, tuple[int, int, int] | None]:
+    assert pool.gpu is not None
+    if pool.gpu not in catalog.gpus:
+        report.add(f"{path}.gpu", unknown("GPU", pool.gpu, catalog.gpus))
+        return None, None
+    if pool.nodes is not None:
+        report.add(f"{path}.nodes", "a GPU pool is sized by gpus, not nodes (allowed: gpus=N)")
+    if pool.gpus is None:
+        report.add(f"{path}.gpus", f"required with gpu={pool.gpu!r} (allowed: total GPUs, >= 0)")
+        return None, None
+    low = pool.min_gpus if pool.min_gpus is not None else pool.gpus
+    high = pool.max_gpus if pool.max_gpus is not None else pool.gpus
+    if pool.min_gpus is not None and pool.min_gpus > pool.gpus:
+        report.add(
+            f"{path}.min_gpus",
+            f"{pool.min_gpus} is above gpus={pool.gpus} (allowed: min_gpus <= gpus)",
+        )
+    if pool.max_gpus is not None and pool.max_gpus < pool.gpus:
+        report.add(
+            f"{path}.max_gpus",
+            f"{pool.max_gpus} is below gpus={pool.gpus} (allowed: max_gpus >= gpus)",
+        )
+    candidates = catalog.gpu_offers(cloud.name, cluster.region, pool.gpu)
+    if not candidates:
+        report.add(
+            f"{path}.gpu",
+            f"{pool.gpu} is not offered in {cloud.title} {cluster.region} "
+            f"({_offered_in(catalog.gpu_regions(cloud.name, pool.gpu))})",
+        )
+        return None, None
+    if pool.instance_type is not None:
+        offer = _pinned(
+            pool.instance_type, cluster, cloud, f"{path}.instance_type", report, catalog
+        )
+        if offer is None:
+            return None, None
+        if offer.gpu != pool.gpu:
+            report.add(
+                f"{path}.instance_type",
+                f"{offer.instance_type!r} has {offer.gpu or 'no GPU'}, not {pool.gpu} "
+                f"(allowed: {', '.join(sorted(o.instance_type for o in candidates))})",
+            )
+            return None, None
+        if offer.whole_gpus == 0:
+            report.add(
+                f"{path}.instance_type",
+                f"{offer.instance_type!r} has a fraction of a GPU ({offer.gpus}); pin it with "
+                "instance_type= and nodes= and no gpu= (allowed: whole-GPU types for gpu pools)",
+            )
+            return None, None
+        candidates = (offer,)
+    elif pool.rdma:
+        rdma_capable = tuple(o for o in candidates if cloud.rdma_problem(o) is None)
+        if not rdma_capable:
+            report.add(
+                f"{path}.rdma",
+                f"no {pool.gpu} type with {cloud.rdma_name} in {cluster.region} "
+                f"(offered: {', '.join(sorted(o.instance_type for o in candidates))})",
+            )
+            return None, None
+        candidates = rdma_capable
+    offer, why = choose_gpu_offer(candidates, (pool.gpus, low, high))
+    if offer is None:
+        report.add(f"{path}.gpus", f"{pool.gpus} {why}")
+        return None, None
+    per = offer.whole_gpus
+    return offer, (low // per, pool.gpus // per, high // per)
+
+
+def _plain_pool(
+    pool: NodePool, cluster: Cluster, cloud: Cloud, path: str, report: _Report, catalog: Catalog
+) -> tuple[Offer | None, tuple[int, int, int] | None]:
+    assert pool.instance_type is not None
+    for field_name in ("gpus", "min_gpus", "max_gpus"):
+        if getattr(pool, field_name) is not None:
+            report.add(
+                f"{path}.{field_name}",
+                f"{field_name} needs gpu= (allowed: gpu= with gpus=, or instance_type= with nodes=)",
+            )
+    if pool.nodes is None:
+        report.add(
+            f"{path}.nodes", f"required with instance_type={pool.instance_type!r} (allowed: >= 0)"
+        )
+        return None, None
+    offer = _pinned(pool.instance_type, cluster, cloud, f"{path}.instance_type", report, catalog)
+    if offer is None:
+        return None, None
+    return offer, (pool.nodes, pool.nodes, pool.nodes)
+
+
+def _pinned(
+    instance_type: str, cluster: Cluster, cloud: Cloud, path: str, report: _Report, catalog: Catalog
+) -> Offer | None:
+    offer = catalog.offer(cloud.name, instance_type, cluster.region)
+    if offer is not None:
+        return offer
+    regions = catalog.offered_regions(cloud.name, instance_type)
+    if regions:
+        report.add(
+            path,
+            f"{instance_type!r} is not offered in {cloud.title} {cluster.region} "
+            f"({_offered_in(regions)})",
+        )
+    else:
+        report.add(
+            path,
+            unknown(
+                f"{cloud.title} instance type", instance_type, catalog.instance_types(cloud.name)
+            ),
+        )
+    return None
+
+
+def _offered_in(regions: Sequence[str]) -> str:
+    return f"offered in: {', '.join(regions)}" if regions else "offered in no region of the catalog"
+
+
+def _labels(pool: NodePool, path: str, report: _Report) -> None:
+    for key, value in sorted(pool.labels.items()):
+        problem = _label_key_problem(key)
+        if problem:
+            report.add(f"{path}.labels.{key}", problem)
+        if value and not _LABEL_NAME.match(value):
+            report.add(
+                f"{path}.labels.{key}",
+                f"invalid label value {value!r} (allowed: up to 63 letters, digits, '-', '_', '.', "
+                "starting and ending with a letter or digit, or empty)",
+            )
+
+
+def _label_key_problem(key: str) -> str | None:
+    prefix, _, name = key.rpartition("/")
+    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        return f"invalid label key prefix {prefix!r} (allowed: a DNS subdomain like example.com)"
+    if not _LABEL_NAME.match(name):
+        return (
+            f"invalid label key {key!r} (allowed: [prefix/]name, name up to 63 letters, digits, "
+            "'-', '_', '.', starting and ending with a letter or digit)"
+        )
+    return None
+
+
+def _taints(pool: NodePool, path: str, report: _Report) -> tuple[Taint, ...]:
+    taints: list[Taint] = []
+    for index, text in enumerate(pool.taints):
+        where = f"{path}.taints[{index}]"
+        key_value, sep, effect = text.rpartition(":")
+        key, _, value = key_value.partition("=")
+        if not sep or effect not in TAINT_EFFECTS:
+            report.add(
+                where,
+                f"invalid taint {text!r} (allowed: key=value:Effect or key:Effect, Effect one of "
+                f"{', '.join(TAINT_EFFECTS)})",
+            )
+            continue
+        problem = _label_key_problem(key)
+        if problem or (value and not _LABEL_NAME.match(value)):
+            report.add(where, f"invalid taint {text!r}: {problem or f'bad value {value!r}'}")
+            continue
+        taints.append(Taint(key, value, effect))
+    return tuple(taints)
+
+
+# -- disaster recovery ----------------------------------------------------------------------
+
+
+def _disaster_recovery(
+    dr: DisasterRecovery, cluster_names: Sequence[str], report: _Report, catalog: Catalog
+) -> None:
+    for field_name in ("rpo_minutes", "rto_minutes"):
+        value = getattr(dr, field_name)
+        if value <= 0:
+            report.add(f"dr.{field_name}", f"{value} is not positive (allowed: minutes > 0)")
+    if dr.strategy not in STRATEGIES:
+        report.add("dr.strategy", unknown("strategy", dr.strategy, STRATEGIES))
+    names = set(cluster_names)
+    for source, targets in sorted(dr.failover.items()):
+        where = f"dr.failover.{source}"
+        if source not in names:
+            report.add(where, unknown("cluster", source, names))
+            continue
+        if not targets:
+            report.add(where, "no failover targets (allowed: one or more other clusters)")
+        seen: set[str] = set()
+        for index, target in enumerate(targets):
+            if target == source:
+                report.add(
+                    f"{where}[{index}]", f"a cluster cannot fail over to itself ({target!r})"
+                )
+            elif target not in names:
+                report.add(f"{where}[{index}]", unknown("cluster", target, names - {source}))
+            elif target in seen:
+                report.add(f"{where}[{index}]", f"target {target!r} is listed twice")
+            seen.add(target)
+    for gpu, substitutes in sorted(dr.allow_gpu_substitution.items()):
+        where = f"dr.allow_gpu_substitution.{gpu}"
+        if gpu not in catalog.gpus:
+            report.add(where, unknown("GPU", gpu, catalog.gpus))
+        for index, substitute in enumerate(substitutes):
+            if substitute not in catalog.gpus:
+                report.add(f"{where}[{index}]", unknown("GPU", substitute, catalog.gpus))
+            elif substitute == gpu:
+                report.add(f"{where}[{index}]", f"{gpu} cannot substitute for itself")

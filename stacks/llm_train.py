@@ -1,0 +1,73 @@
+"""LLM pre-training across three clouds, with regional disaster recovery.
+
+The main H100 fleet runs in AWS us-east-1 over EFA. A pilot-light standby waits in us-west-2
+(reservations held, nodes at zero) and Azure eastus runs a second, smaller H100 cluster over
+InfiniBand that can also absorb AWS work. Fine-tuning on A100s runs in Alibaba Cloud cn-shanghai
+and, if that region fails, moves to AWS H100s.
+"""
+
+from infra import Cluster, DisasterRecovery, NodePool, Stack
+
+GPU_TAINT = "nvidia.com/gpu=present:NoSchedule"
+
+stack = Stack(
+    name="llm-train",
+    owner="aml-infra",
+    environment="prod",
+    tags={"cost-center": "ml-1234", "team": "foundation-models"},
+    clusters=[
+        Cluster(
+            name="aws-use1",
+            cloud="aws",
+            region="us-east-1",
+            cidr="10.10.0.0/16",
+            pools=[
+                NodePool(name="h100", gpu="H100", gpus=256, max_gpus=256, rdma=True,
+                         labels={"workload": "pretrain"}, taints=[GPU_TAINT]),
+                NodePool(name="system", instance_type="m7i.2xlarge", nodes=3),
+            ],
+            gpu_capacity={"H100": 512},  # on-demand capacity reservation held by the team
+        ),
+        Cluster(
+            name="aws-usw2",
+            cloud="aws",
+            region="us-west-2",
+            cidr="10.11.0.0/16",
+            pools=[NodePool(name="system", instance_type="m7i.2xlarge", nodes=2)],
+            gpu_capacity={"H100": 256, "H200": 64},  # standby for aws-use1 lands here
+        ),
+        Cluster(
+            name="az-eus",
+            cloud="azure",
+            region="eastus",
+            cidr="10.20.0.0/16",
+            pools=[
+                NodePool(name="h100", gpu="H100", gpus=64, rdma=True, taints=[GPU_TAINT]),
+                NodePool(name="system", instance_type="Standard_D4s_v5", nodes=3),
+            ],
+            gpu_capacity={"H100": 256},
+        ),
+        Cluster(
+            name="ali-sh",
+            cloud="alicloud",
+            region="cn-shanghai",
+            cidr="10.30.0.0/16",
+            pools=[
+                NodePool(name="a100", gpu="A100-80GB", gpus=32, workload="training",
+                         labels={"workload": "finetune"}, taints=[GPU_TAINT]),
+            ],
+            gpu_capacity={"A100-80GB": 64},
+        ),
+    ],
+    dr=DisasterRecovery(
+        rpo_minutes=15,
+        rto_minutes=60,
+        strategy="pilot-light",
+        failover={
+            "aws-use1": ["aws-usw2", "az-eus"],
+            "az-eus": ["aws-use1", "aws-usw2"],
+            "ali-sh": ["aws-usw2"],
+        },
+        allow_gpu_substitution={"A100-80GB": ["H100", "H200"]},
+    ),
+)

@@ -1,0 +1,12 @@
+# expect: {file}: s/clusters[1].name: duplicate cluster name 'c' (first at clusters[0])
+from infra import Cluster, DisasterRecovery, NodePool, Stack
+
+stack = Stack(
+    name="s", owner="ml", environment="prod",
+    clusters=[
+        Cluster(name="c", cloud="aws", region="us-east-1", cidr="10.0.0.0/16",
+                pools=[NodePool(name="p", gpu="H100", gpus=8)]),
+        Cluster(name="c", cloud="aws", region="us-east-1", cidr="10.1.0.0/16",
+                pools=[NodePool(name="p", gpu="H100", gpus=8)]),
+    ],
+)

@@ -1,0 +1,10 @@
+# expect: {file}: s/clusters[0].name: invalid cluster name 'US_East' (allowed: 1-24 lowercase letters, digits and '-', starting with a letter and not ending with '-')
+from infra import Cluster, DisasterRecovery, NodePool, Stack
+
+stack = Stack(
+    name="s", owner="ml", environment="prod",
+    clusters=[
+        Cluster(name="US_East", cloud="aws", region="us-east-1", cidr="10.0.0.0/16",
+                pools=[NodePool(name="p", gpu="H100", gpus=8)]),
+    ],
+)

@@ -1,0 +1,4 @@
+# expect: {file}: defines neither `stack` nor `stacks` (allowed: stack = Stack(...) or stacks = [Stack(...), ...])
+from infra import Cluster, DisasterRecovery, NodePool, Stack
+
+stacks_ = []

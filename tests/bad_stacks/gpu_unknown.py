@@ -1,0 +1,10 @@
+# expect: {file}: s/clusters[0].pools[0].gpu: unknown GPU 'H10' (did you mean 'H100'? allowed: A10, A100-40GB, A100-80GB, A10G, H100, H200)
+from infra import Cluster, DisasterRecovery, NodePool, Stack
+
+stack = Stack(
+    name="s", owner="ml", environment="prod",
+    clusters=[
+        Cluster(name="c", cloud="aws", region="us-east-1", cidr="10.0.0.0/16",
+                pools=[NodePool(name='p', gpu='H10', gpus=8)]),
+    ],
+)

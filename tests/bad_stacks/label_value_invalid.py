@@ -1,0 +1,10 @@
+# expect: {file}: s/clusters[0].pools[0].labels.team: invalid label value '-ml-' (allowed: up to 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit, or empty)
+from infra import Cluster, DisasterRecovery, NodePool, Stack
+
+stack = Stack(
+    name="s", owner="ml", environment="prod",
+    clusters=[
+        Cluster(name="c", cloud="aws", region="us-east-1", cidr="10.0.0.0/16",
+                pools=[NodePool(name='p', gpu='H100', gpus=8, labels={'team': '-ml-'})]),
+    ],
+)

@@ -1,0 +1,10 @@
+# expect: {file}: s/clusters[0].pools[0].min_gpus: 16 is above gpus=8 (allowed: min_gpus <= gpus)
+from infra import Cluster, DisasterRecovery, NodePool, Stack
+
+stack = Stack(
+    name="s", owner="ml", environment="prod",
+    clusters=[
+        Cluster(name="c", cloud="aws", region="us-east-1", cidr="10.0.0.0/16",
+                pools=[NodePool(name='p', gpu='H100', gpus=8, min_gpus=16, max_gpus=16)]),
+    ],
+)

@@ -1,0 +1,49 @@
+"""Shared fixtures: the small test catalog and a way to run the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infra.catalog import Catalog, default_catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_CATALOG = ROOT / "tests" / "data" / "catalog"
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The small, hand-made test catalog (tests/data/catalog)."""
+    return Catalog.from_directory(TEST_CATALOG)
+
+
+@pytest.fixture
+def test_catalog_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the CLI's default catalog at the test catalog for in-process runs."""
+    monkeypatch.setenv("INFRA_CATALOG_DIR", str(TEST_CATALOG))
+    default_catalog.cache_clear()
+    yield
+    default_catalog.cache_clear()
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, catalog_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m infra`` in a subprocess, as users and CI do."""
+    env = {k: v for k, v in os.environ.items() if k != "INFRA_CATALOG_DIR"}
+    if catalog_dir is not None:
+        env["INFRA_CATALOG_DIR"] = str(catalog_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "infra", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=120,
+        check=False,
+    )
