@@ -47,6 +47,7 @@ class ResolvedPool:
     workload: str
     labels: Mapping[str, str]
     taints: tuple[Taint, ...]
+    standby: bool = False  # a DR standby pool added to a failover target, not user-defined
 
     @property
     def instance_type(self) -> str:
