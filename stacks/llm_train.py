@@ -2,8 +2,8 @@
 
 The main H100 fleet runs in AWS us-east-1 over EFA. A pilot-light standby waits in us-west-2
 (reservations held, nodes at zero) and Azure eastus runs a second, smaller H100 cluster over
-InfiniBand that can also absorb AWS work. Fine-tuning on A100s runs in Alibaba Cloud cn-shanghai
-and, if that region fails, moves to AWS H100s.
+InfiniBand that can also absorb AWS work. Fine-tuning on A100s runs over eRDMA in Alibaba Cloud
+cn-beijing and, if that region fails, moves to AWS H100s.
 """
 
 from infra import Cluster, DisasterRecovery, NodePool, Stack
@@ -48,13 +48,14 @@ stack = Stack(
             gpu_capacity={"H100": 256},
         ),
         Cluster(
-            name="ali-sh",
+            name="ali-bj",
             cloud="alicloud",
-            region="cn-shanghai",
+            region="cn-beijing",
             cidr="10.30.0.0/16",
             pools=[
-                NodePool(name="a100", gpu="A100-80GB", gpus=32, workload="training",
+                NodePool(name="a100", gpu="A100-80GB", gpus=32, rdma=True,
                          labels={"workload": "finetune"}, taints=[GPU_TAINT]),
+                NodePool(name="system", instance_type="ecs.g7.2xlarge", nodes=2),
             ],
             gpu_capacity={"A100-80GB": 64},
         ),
@@ -66,7 +67,7 @@ stack = Stack(
         failover={
             "aws-use1": ["aws-usw2", "az-eus"],
             "az-eus": ["aws-use1", "aws-usw2"],
-            "ali-sh": ["aws-usw2"],
+            "ali-bj": ["aws-usw2"],
         },
         allow_gpu_substitution={"A100-80GB": ["H100", "H200"]},
     ),
