@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from infra.catalog import Catalog, Offer, default_catalog
@@ -16,6 +17,7 @@ from infra.cost import cost_of
 from infra.errors import InfraError, Problem, UsageError, unknown
 from infra.model import Stack
 from infra.pipeline import Resolution, resolve_paths
+from infra.render import TARGETS, render_stacks
 from infra.resolve import HOURS_PER_MONTH
 
 __all__ = ["main"]
@@ -65,6 +67,19 @@ def _parser() -> argparse.ArgumentParser:
 
     cost = stack_command("cost", "hourly and monthly cost per stack, cluster and pool")
     cost.set_defaults(handler=_cost)
+
+    render = stack_command("render", "write Terraform (and later targets) for the stacks")
+    render.add_argument(
+        "-o",
+        "--out",
+        default="build",
+        metavar="DIR",
+        help="output directory, replaced atomically (default: build)",
+    )
+    render.add_argument(
+        "--target", default="all", choices=[*TARGETS, "all"], help="what to render (default: all)"
+    )
+    render.set_defaults(handler=_render)
 
     catalog = commands.add_parser(
         "catalog",
@@ -177,6 +192,32 @@ def _validate(args: argparse.Namespace) -> int:
     )
     clusters = sum(len(s.clusters) for s in resolution.stacks)
     print(f"\nok: {len(resolution.stacks)} stacks, {clusters} clusters, {len(rows)} pools valid")
+    return 0
+
+
+# -- render -------------------------------------------------------------------------------
+
+
+def _render(args: argparse.Namespace) -> int:
+    resolution = _resolve(args)
+    if not resolution.ok:
+        return _report_problems(resolution, args.json, {"out": args.out})
+    targets = list(TARGETS) if args.target == "all" else [args.target]
+    manifest = render_stacks(resolution.stacks, Path(args.out), targets, default_catalog())
+    files = manifest["files"]
+    roots = manifest["roots"]
+    assert isinstance(files, dict) and isinstance(roots, list)
+    if args.json:
+        print(
+            json.dumps(
+                {"ok": True, "out": args.out, "manifest": manifest}, indent=2, sort_keys=True
+            )
+        )
+        return 0
+    print(
+        f"rendered {len(files)} files, {len(roots)} Terraform roots "
+        f"({', '.join(targets)}) into {args.out}/"
+    )
     return 0
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 
-from infra.clouds.base import Cloud
+from infra.clouds.base import Cloud, ProviderSource, short_hash
+from infra.terraform.hcl import Block, Value
 
 # ACK node pool names: 1-63 characters of letters, digits, '_' and '-', starting with a letter
 # or digit; we keep to the Kubernetes label subset like the other clouds.
@@ -17,6 +20,7 @@ class Alicloud(Cloud):
     kubernetes_service = "ACK"
     rdma_name = "eRDMA"
     network_prefix_range = (8, 28)
+    dns_service = "Alibaba Cloud DNS GTM"
 
     def pool_name_problem(self, name: str) -> str | None:
         if not _POOL.match(name):
@@ -42,3 +46,104 @@ class Alicloud(Cloud):
         if any(s in text.lower() for s in ("http://", "https://") for text in (key, value)):
             return "tags may not contain 'http://' or 'https://' on Alibaba Cloud"
         return None
+
+    def scale_pool_command(
+        self,
+        cluster: str,
+        region: str,
+        pool: str,
+        min_nodes: int,
+        desired_nodes: int,
+        max_nodes: int,
+    ) -> str:
+        # ModifyClusterNodePool sets an absolute desired size, so re-running it is harmless;
+        # ScaleClusterNodePool adds `count` nodes per call and is not safe to repeat.
+        body = json.dumps(
+            {
+                "auto_scaling": {"max_instances": max_nodes, "min_instances": min_nodes},
+                "scaling_group": {"desired_size": desired_nodes},
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return (
+            f"aliyun cs PUT /clusters/<cluster-id-of-{cluster}>/nodepools/<nodepool-id-of-{pool}> "
+            f"--region {region} --header \"Content-Type=application/json\" --body '{body}'"
+        )
+
+    def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
+        return (
+            f"aliyun cs GET /clusters/<cluster-id-of-{cluster}>/nodepools/<nodepool-id-of-{pool}> "
+            f"--region {region}  # expect status.state active",
+            f"kubectl --context {cluster} wait --for=condition=Ready node "
+            f"-l alibabacloud.com/nodepool-id=<nodepool-id-of-{pool}> --timeout=30m",
+        )
+
+    def traffic_commands(
+        self, record: str, source: str, weights: Mapping[str, int], failover: bool
+    ) -> tuple[str, ...]:
+        # GTM answers from the failover address pools (the targets, weighted as below) once the
+        # access policy is switched to FAILOVER; DEFAULT switches back to the source's pool.
+        mode = "FAILOVER" if failover else "DEFAULT"
+        shares = ", ".join(f"{t}={w}" for t, w in weights.items())
+        return (
+            f"aliyun alidns SetDnsGtmAccessMode --StrategyId <gtm-strategy-id-of-{record}> "
+            f"--AccessMode {mode}  # failover pools weighted {shares}; source {source}",
+        )
+
+    def replica_age_command(self, cluster: str, region: str) -> str:
+        return (
+            f"aliyun oss ls oss://<checkpoint-replica-bucket-of-{cluster}>/checkpoints/ "
+            f"--region {region}  # newest LastModifiedTime"
+        )
+
+    # -- Terraform ---------------------------------------------------------------------------
+    terraform_provider = ProviderSource("alicloud", "aliyun/alicloud", ">= 1.230.0, < 2.0.0")
+    cluster_module = "alicloud-gpu-cluster"
+    state_module = "state-backend-alicloud"
+
+    def provider_block(self, region: str) -> Block:
+        return Block("provider", ("alicloud",), (("region", region),))
+
+    def backend_block(self, stack: str, owner: str, region: str, key: str) -> Block:
+        # The OSS backend locks state in a Tablestore table.
+        instance = _lock_instance(stack, owner)
+        return Block(
+            "backend",
+            ("oss",),
+            (
+                ("bucket", _state_bucket(stack, owner)),
+                ("prefix", "infra"),
+                ("key", key),
+                ("region", region),
+                ("encrypt", True),
+                ("tablestore_endpoint", f"https://{instance}.{region}.ots.aliyuncs.com"),
+                ("tablestore_table", _LOCK_TABLE),
+            ),
+        )
+
+    def cluster_inputs(
+        self, stack: str, owner: str, cluster: str, pools: Mapping[str, Value]
+    ) -> dict[str, Value]:
+        return {
+            "checkpoint_bucket_name": f"{stack}-{cluster}-ckpt-{short_hash(owner, stack, cluster)}"
+        }
+
+    def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
+        return {
+            "bucket_name": _state_bucket(stack, owner),
+            "tablestore_instance_name": _lock_instance(stack, owner),
+            "tablestore_table_name": _LOCK_TABLE,
+        }
+
+
+_LOCK_TABLE = "terraform_state_lock"
+
+
+def _state_bucket(stack: str, owner: str) -> str:
+    return f"{stack}-tfstate-{short_hash(owner, stack, 'alicloud')}"
+
+
+def _lock_instance(stack: str, owner: str) -> str:
+    # Tablestore instance names: 3-16 letters, digits and '-', starting with a letter.
+    return "tf" + short_hash(owner, stack, "alicloud", length=12)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from infra.clouds.base import Cloud
+from infra.clouds.base import Cloud, ProviderSource, short_hash
+from infra.terraform.hcl import Block, Value
 
 # EKS node group names: 1-63 characters, start with a letter or digit, then letters, digits,
 # hyphens and underscores (EKS CreateNodegroup API; terraform/pulumi aws_eks_node_group docs).
@@ -22,6 +24,7 @@ class Aws(Cloud):
     rdma_name = "EFA"
     min_zones = 2  # EKS requires subnets in at least two Availability Zones
     network_prefix_range = (16, 28)  # VPC CIDR block netmask: /16 to /28
+    dns_service = "Route 53 weighted records"
 
     def pool_name_problem(self, name: str) -> str | None:
         if not _POOL.match(name):
@@ -43,3 +46,85 @@ class Aws(Cloud):
                 "(allowed: letters, digits, spaces and _ . : / = + - @)"
             )
         return None
+
+    def scale_pool_command(
+        self,
+        cluster: str,
+        region: str,
+        pool: str,
+        min_nodes: int,
+        desired_nodes: int,
+        max_nodes: int,
+    ) -> str:
+        return (
+            f"aws eks update-nodegroup-config --region {region} --cluster-name {cluster} "
+            f"--nodegroup-name {pool} --scaling-config "
+            f"minSize={min_nodes},maxSize={max_nodes},desiredSize={desired_nodes}"
+        )
+
+    def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
+        return (
+            f"aws eks wait nodegroup-active --region {region} --cluster-name {cluster} "
+            f"--nodegroup-name {pool}",
+            f"kubectl --context {cluster} wait --for=condition=Ready node "
+            f"-l eks.amazonaws.com/nodegroup={pool} --timeout=30m",
+        )
+
+    def traffic_commands(
+        self, record: str, source: str, weights: Mapping[str, int], failover: bool
+    ) -> tuple[str, ...]:
+        # One change batch is transactional in Route 53: all weights change together or none.
+        if failover:
+            plan = ", ".join([f"{source}=0", *(f"{t}={w}" for t, w in weights.items())])
+        else:
+            plan = ", ".join([f"{source}=1", *(f"{t}=0" for t in weights)])
+        return (
+            f"aws route53 change-resource-record-sets --hosted-zone-id <hosted-zone-id> "
+            f"--change-batch file://<change-batch.json>  "
+            f"# UPSERT the weighted records of {record}, weight by set identifier: {plan}",
+            "aws route53 wait resource-record-sets-changed --id <change-id>",
+        )
+
+    def replica_age_command(self, cluster: str, region: str) -> str:
+        return (
+            f"aws s3api list-objects-v2 --region {region} "
+            f"--bucket <checkpoint-replica-bucket-of-{cluster}> --prefix checkpoints/ "
+            "--query 'sort_by(Contents, &LastModified)[-1].LastModified' --output text"
+        )
+
+    # -- Terraform ---------------------------------------------------------------------------
+    terraform_provider = ProviderSource("aws", "hashicorp/aws", ">= 5.100, < 7.0")
+    cluster_module = "aws-gpu-cluster"
+    state_module = "state-backend-aws"
+
+    def provider_block(self, region: str) -> Block:
+        return Block("provider", ("aws",), (("region", region),))
+
+    def backend_block(self, stack: str, owner: str, region: str, key: str) -> Block:
+        # S3 native locking (use_lockfile, Terraform >= 1.10): no DynamoDB table needed.
+        return Block(
+            "backend",
+            ("s3",),
+            (
+                ("bucket", _state_bucket(stack, owner)),
+                ("key", key),
+                ("region", region),
+                ("encrypt", True),
+                ("use_lockfile", True),
+            ),
+        )
+
+    def cluster_inputs(
+        self, stack: str, owner: str, cluster: str, pools: Mapping[str, Value]
+    ) -> dict[str, Value]:
+        # S3 bucket names are global: a stable hash keeps them unique and repeatable (<= 63).
+        return {
+            "checkpoint_bucket_name": f"{stack}-{cluster}-ckpt-{short_hash(owner, stack, cluster)}"
+        }
+
+    def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
+        return {"bucket_name": _state_bucket(stack, owner)}
+
+
+def _state_bucket(stack: str, owner: str) -> str:
+    return f"{stack}-tfstate-{short_hash(owner, stack, 'aws')}"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from infra.clouds.base import Cloud
+from infra.clouds.base import Cloud, ProviderSource, short_hash
+from infra.terraform.hcl import Block, Value
 
 # AKS Linux node pool names: 1-12 characters, lowercase letters and digits, not starting with a
 # digit (learn.microsoft.com/azure/aks/use-system-pools#limitations).
@@ -21,6 +23,7 @@ class Azure(Cloud):
     kubernetes_service = "AKS"
     rdma_name = "InfiniBand"
     network_prefix_range = (8, 29)
+    dns_service = "Traffic Manager endpoints"
 
     def pool_name_problem(self, name: str) -> str | None:
         if not _POOL.match(name):
@@ -38,3 +41,109 @@ class Azure(Cloud):
         if key.lower().startswith(_RESERVED_PREFIXES):
             return "tag key may not start with microsoft, azure or windows on Azure (reserved)"
         return None
+
+    def scale_pool_command(
+        self,
+        cluster: str,
+        region: str,
+        pool: str,
+        min_nodes: int,
+        desired_nodes: int,
+        max_nodes: int,
+    ) -> str:
+        # Standby pools run the cluster autoscaler (min 0 for pilot-light), and AKS refuses a
+        # manual `az aks nodepool scale` on such a pool; raising --min-count makes it scale up.
+        # The autoscaler has no separate desired size, so min and desired are the same here.
+        del desired_nodes
+        return (
+            f"az aks nodepool update --resource-group {cluster} --cluster-name {cluster} "
+            f"--name {pool} --update-cluster-autoscaler --min-count {min_nodes} "
+            f"--max-count {max_nodes}"
+        )
+
+    def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
+        return (
+            f"az aks nodepool show --resource-group {cluster} --cluster-name {cluster} "
+            f"--name {pool} --query provisioningState -o tsv  # expect Succeeded",
+            f"kubectl --context {cluster} wait --for=condition=Ready node "
+            f"-l kubernetes.azure.com/agentpool={pool} --timeout=30m",
+        )
+
+    def traffic_commands(
+        self, record: str, source: str, weights: Mapping[str, int], failover: bool
+    ) -> tuple[str, ...]:
+        base = (
+            "az network traffic-manager endpoint update --resource-group <dns-resource-group> "
+            f"--profile-name <traffic-manager-profile-of-{record}> --type externalEndpoints"
+        )
+        if failover:
+            # Weights must be 1-1000 in Traffic Manager, so the source is disabled, not zeroed.
+            return (
+                *(
+                    f"{base} --name {t} --endpoint-status Enabled --weight {w}"
+                    for t, w in weights.items()
+                ),
+                f"{base} --name {source} --endpoint-status Disabled",
+            )
+        return (
+            f"{base} --name {source} --endpoint-status Enabled",
+            *(f"{base} --name {t} --endpoint-status Disabled" for t in weights),
+        )
+
+    def replica_age_command(self, cluster: str, region: str) -> str:
+        return (
+            f"az storage blob list --account-name <checkpoint-replica-account-of-{cluster}> "
+            "--container-name checkpoints "
+            "--query 'max_by(@, &properties.lastModified).properties.lastModified' -o tsv"
+        )
+
+    # -- Terraform ---------------------------------------------------------------------------
+    terraform_provider = ProviderSource("azurerm", "hashicorp/azurerm", ">= 4.0, < 5.0")
+    cluster_module = "azure-gpu-cluster"
+    state_module = "state-backend-azure"
+
+    def provider_block(self, region: str) -> Block:
+        # The subscription comes from ARM_SUBSCRIPTION_ID; storage data-plane calls use Entra ID.
+        return Block("provider", ("azurerm",), (Block("features"), ("storage_use_azuread", True)))
+
+    def backend_block(self, stack: str, owner: str, region: str, key: str) -> Block:
+        # The azurerm backend locks state with a blob lease.
+        return Block(
+            "backend",
+            ("azurerm",),
+            (
+                ("resource_group_name", f"{stack}-tfstate"),
+                ("storage_account_name", _state_account(stack, owner)),
+                ("container_name", "tfstate"),
+                ("key", key),
+                ("use_azuread_auth", True),
+            ),
+        )
+
+    def cluster_inputs(
+        self, stack: str, owner: str, cluster: str, pools: Mapping[str, Value]
+    ) -> dict[str, Value]:
+        # Storage account names: 3-24 lowercase letters and digits, globally unique.
+        system = next(
+            (
+                name
+                for name, pool in pools.items()
+                if isinstance(pool, Mapping) and pool.get("gpu") is None
+            ),
+            None,
+        )
+        return {
+            "storage_account_name": "ckpt" + short_hash(owner, stack, cluster, length=20),
+            "system_pool": system,
+        }
+
+    def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
+        return {
+            "resource_group_name": f"{stack}-tfstate",
+            "storage_account_name": _state_account(stack, owner),
+            "container_name": "tfstate",
+        }
+
+
+def _state_account(stack: str, owner: str) -> str:
+    return "tfst" + short_hash(owner, stack, "azure", length=20)

@@ -7,14 +7,32 @@ Renderers of later layers extend this interface with their own per-cloud pieces.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import ClassVar
 
 from infra.catalog import Offer
+from infra.terraform.hcl import Block, Value
 
 # Kubernetes object-name rules, shared by every managed service (RFC 1123 label).
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSource:
+    """A Terraform provider requirement: local name, registry source, version constraint."""
+
+    name: str
+    source: str
+    version: str
+
+
+def short_hash(*parts: str, length: int = 8) -> str:
+    """A stable suffix that makes globally unique names (buckets, storage accounts) repeatable."""
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
 class Cloud(ABC):
@@ -27,6 +45,7 @@ class Cloud(ABC):
     min_zones: ClassVar[int] = 1
     default_zone_count: ClassVar[int] = 3
     network_prefix_range: ClassVar[tuple[int, int]]  # allowed VPC/VNet CIDR prefix lengths
+    dns_service: ClassVar[str]  # what moves traffic in a failover (Route 53, Traffic Manager...)
 
     @abstractmethod
     def pool_name_problem(self, name: str) -> str | None:
@@ -43,6 +62,61 @@ class Cloud(ABC):
                 f"instance type {offer.instance_type!r} has no {self.rdma_name} in {offer.region}"
             )
         return None
+
+    # -- Terraform ---------------------------------------------------------------------------
+    terraform_provider: ClassVar[ProviderSource]
+    cluster_module: ClassVar[str]  # modules/<name>: the GPU-cluster module
+    state_module: ClassVar[str]  # modules/<name>: the state backend
+
+    @abstractmethod
+    def provider_block(self, region: str) -> Block:
+        """The root's provider configuration (credentials come from the environment)."""
+
+    @abstractmethod
+    def backend_block(self, stack: str, owner: str, region: str, key: str) -> Block:
+        """The remote state backend, with locking, that the stack's state module creates."""
+
+    @abstractmethod
+    def cluster_inputs(
+        self, stack: str, owner: str, cluster: str, pools: Mapping[str, Value]
+    ) -> dict[str, Value]:
+        """Module inputs beyond the common ones (names that must be globally unique, ...)."""
+
+    @abstractmethod
+    def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
+        """Inputs of the state backend module beyond name, region and tags."""
+
+    # -- DR runbook commands ----------------------------------------------------------------
+    # ``cluster`` is the cloud resource name of the cluster ("<stack>-<cluster>"); values that
+    # only the account knows (zone IDs, ACK cluster IDs) are written as <placeholders>.
+
+    @abstractmethod
+    def scale_pool_command(
+        self,
+        cluster: str,
+        region: str,
+        pool: str,
+        min_nodes: int,
+        desired_nodes: int,
+        max_nodes: int,
+    ) -> str:
+        """The CLI call that sets a node pool's bounds and size (idempotent: absolute sizes)."""
+
+    @abstractmethod
+    def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
+        """CLI calls that wait until a node pool's nodes are up and Ready."""
+
+    @abstractmethod
+    def traffic_commands(
+        self, record: str, source: str, weights: Mapping[str, int], failover: bool
+    ) -> tuple[str, ...]:
+        """CLI calls on this cloud's DNS service that move ``record`` from ``source`` to the
+        weighted targets (``failover``), or back to ``source`` (not ``failover``)."""
+
+    @abstractmethod
+    def replica_age_command(self, cluster: str, region: str) -> str:
+        """The CLI call that shows when the newest replicated checkpoint of ``cluster`` landed in
+        its replica in ``region``."""
 
     def __repr__(self) -> str:
         return f"<cloud {self.name}>"

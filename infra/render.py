@@ -1,0 +1,218 @@
+"""Writing artifacts: every target's files into ``DIR``, atomically, with a manifest.
+
+Emitters are pure (a resolved stack in, ``{relative path: text}`` out); this module is the only
+one that touches the output directory. A render is built in a temporary sibling of ``DIR`` and
+swapped into place at once, so a failed or killed render leaves the previous tree untouched.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from infra import __version__
+from infra.catalog import Catalog
+from infra.errors import OutputError
+from infra.resolve import ResolvedStack
+
+__all__ = ["TARGETS", "Root", "Target", "render_stacks", "write_tree"]
+
+MANIFEST = "manifest.json"
+# Terraform's working state inside a root survives a re-render (provider caches, lock files).
+_CARRIED_OVER = (".terraform", ".terraform.lock.hcl")
+
+
+@dataclass(frozen=True, slots=True)
+class Root:
+    """A Terraform root module in the output, with the roots it must follow."""
+
+    path: str  # relative to DIR, e.g. terraform/llm-train/aws-use1
+    stack: str
+    cluster: str | None  # None for the stack-wide _global root
+    cloud: str
+    region: str
+    depends_on: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Emitted:
+    files: Mapping[str, str]
+    roots: tuple[Root, ...] = ()
+
+
+Emitter = Callable[[ResolvedStack, Catalog], Emitted]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    name: str
+    emit: Emitter
+
+
+def _terraform(stack: ResolvedStack, catalog: Catalog) -> Emitted:
+    from infra.terraform.emit import terraform_files  # noqa: PLC0415  (keeps CLI start-up lean)
+
+    files, roots = terraform_files(stack, catalog)
+    return Emitted(files, roots)
+
+
+TARGETS: Mapping[str, Target] = {"terraform": Target("terraform", _terraform)}
+
+
+def render_stacks(
+    stacks: Sequence[ResolvedStack], out: Path, targets: Sequence[str], catalog: Catalog
+) -> dict[str, object]:
+    """Emit every target for every stack and write the tree atomically; returns the manifest."""
+    files: dict[str, str] = {}
+    roots: list[Root] = []
+    for stack in stacks:
+        for name in targets:
+            emitted = TARGETS[name].emit(stack, catalog)
+            for path in emitted.files:
+                if path in files:
+                    raise OutputError(f"two artifacts would be written to {path}")
+            files.update(emitted.files)
+            roots.extend(emitted.roots)
+    manifest = _manifest(stacks, targets, files, roots)
+    files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    write_tree(out, files, carried_roots=[r.path for r in roots])
+    return manifest
+
+
+def _manifest(
+    stacks: Sequence[ResolvedStack],
+    targets: Sequence[str],
+    files: Mapping[str, str],
+    roots: Sequence[Root],
+) -> dict[str, object]:
+    return {
+        "schema_version": 1,
+        "generator": f"infra {__version__}",
+        "targets": sorted(targets),
+        "stacks": sorted(s.name for s in stacks),
+        "files": {
+            path: hashlib.sha256(text.encode("utf-8")).hexdigest()
+            for path, text in sorted(files.items())
+        },
+        "roots": [
+            {
+                "path": r.path,
+                "stack": r.stack,
+                "cluster": r.cluster,
+                "cloud": r.cloud,
+                "region": r.region,
+                "depends_on": list(r.depends_on),
+            }
+            for r in sorted(roots, key=lambda r: r.path)
+        ],
+        "apply_order": apply_order(roots),
+    }
+
+
+def apply_order(roots: Sequence[Root]) -> list[str]:
+    """Roots in an order that respects ``depends_on`` (Kahn's algorithm, ties by path)."""
+    pending = {r.path: set(r.depends_on) for r in roots}
+    order: list[str] = []
+    while pending:
+        ready = sorted(path for path, deps in pending.items() if not deps - set(order))
+        if not ready:
+            raise OutputError(f"dependency cycle among roots: {', '.join(sorted(pending))}")
+        for path in ready:
+            order.append(path)
+            del pending[path]
+    return order
+
+
+# -- the atomic write ---------------------------------------------------------------------------
+
+
+def write_tree(out: Path, files: Mapping[str, str], carried_roots: Sequence[str] = ()) -> None:
+    """Make ``out`` hold exactly ``files``; on any failure the previous ``out`` is untouched."""
+    out = out.absolute()
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: output path is a file (allowed: a directory, new or existing)")
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.render-", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write here ({exc.strerror or exc})") from None
+    try:
+        for relative, text in sorted(files.items()):
+            target = staging / _safe_relative(relative)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        if out.is_dir():
+            _carry_over(out, staging, carried_roots)
+        _swap_into_place(staging, out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"{out}: writing failed ({exc.strerror or exc})") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _safe_relative(path: str) -> str:
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts:
+        raise OutputError(f"refusing to write outside the output directory: {path!r}")
+    return str(pure)
+
+
+def _carry_over(old: Path, new: Path, roots: Sequence[str]) -> None:
+    for root in roots:
+        for name in _CARRIED_OVER:
+            source = old / root / name
+            if source.is_dir():
+                shutil.copytree(source, new / root / name, symlinks=True)
+            elif source.is_file():
+                shutil.copy2(source, new / root / name)
+
+
+def _swap_into_place(staging: Path, out: Path) -> None:
+    """Exchange ``staging`` and ``out`` in one step where the OS can, else rename aside."""
+    if not out.exists():
+        os.replace(staging, out)
+        return
+    if _exchange(staging, out):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous tree
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.previous-", dir=out.parent))
+    os.replace(out, aside / "tree")
+    os.replace(staging, out)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Linux renameat2(RENAME_EXCHANGE): swap two directories atomically. False if unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))

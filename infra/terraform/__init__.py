@@ -1,0 +1,1 @@
+"""Terraform: the HCL writer and the root-module emitter."""
