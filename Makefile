@@ -7,14 +7,26 @@ BIN    := $(VENV)/bin
 STACKS ?= stacks/
 OUT    ?= build
 
+# checkov pins its own boto3, so it lives in a virtual environment of its own.
+CHECKOV_VENV := .tools/checkov
+CHECKOV_VERSION := 3.3.30
+# A local Terraform provider mirror, if this machine has one (a directory holding
+# registry.terraform.io/hashicorp/aws); tests that need it skip with the reason otherwise.
+INFRA_TF_PLUGIN_DIR ?= $(shell for d in "$$HOME/.terraform.d/plugins" /usr/local/share/terraform/plugins /usr/share/terraform/plugins /opt/*; do \
+	  [ -d "$$d/registry.terraform.io/hashicorp/aws" ] && { echo "$$d"; break; }; done 2>/dev/null)
+export INFRA_TF_PLUGIN_DIR
+
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test lint validate cost catalog clean
+.PHONY: help venv checkov demo test lint validate render cost catalog schemas golden clean
 
 help:
 	@echo "make demo       validate, catalog summary and cost of the example stacks in $(STACKS)"
 	@echo "make test       run the test suite"
 	@echo "make lint       ruff (lint + format check) and mypy --strict"
 	@echo "make validate   infra validate \$$STACKS"
+	@echo "make render     infra render \$$STACKS -o \$$OUT"
+	@echo "make golden     regenerate the golden renders under tests/golden (review the diff)"
+	@echo "make schemas    re-extract provider schemas into tests/schemas (needs the npm registry)"
 	@echo "make cost       infra cost \$$STACKS"
 	@echo "variables: STACKS=$(STACKS) OUT=$(OUT) PYTHON=$(PYTHON)"
 
@@ -26,6 +38,13 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 venv: $(VENV)/.installed
+
+$(CHECKOV_VENV)/.installed:
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	@touch $@
+
+checkov: $(CHECKOV_VENV)/.installed
 
 demo: venv
 	@echo "== infra validate $(STACKS)"
@@ -40,14 +59,23 @@ demo: venv
 validate: venv
 	$(BIN)/infra validate $(STACKS)
 
+render: venv
+	$(BIN)/infra render $(STACKS) -o $(OUT)
+
 cost: venv
 	$(BIN)/infra cost $(STACKS)
 
 catalog: venv
 	$(BIN)/infra catalog
 
-test: venv
-	$(BIN)/python -m pytest
+test: venv checkov
+	INFRA_CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
+
+golden: venv
+	$(BIN)/python -m tools.update_golden
+
+schemas: venv
+	$(BIN)/python tools/extract_schemas.py
 
 lint: venv
 	$(BIN)/ruff check infra tests
