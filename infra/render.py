@@ -77,10 +77,11 @@ def render_stacks(
     for stack in stacks:
         for name in targets:
             emitted = TARGETS[name].emit(stack, catalog)
-            for path in emitted.files:
-                if path in files:
-                    raise OutputError(f"two artifacts would be written to {path}")
-            files.update(emitted.files)
+            for path, text in emitted.files.items():
+                # Stacks share module copies; anything else written twice is a naming clash.
+                if files.get(path, text) != text:
+                    raise OutputError(f"two different artifacts would be written to {path}")
+                files[path] = text
             roots.extend(emitted.roots)
     manifest = _manifest(stacks, targets, files, roots)
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"

@@ -98,7 +98,7 @@ class Alicloud(Cloud):
         )
 
     # -- Terraform ---------------------------------------------------------------------------
-    terraform_provider = ProviderSource("alicloud", "aliyun/alicloud", ">= 1.230.0, < 2.0.0")
+    terraform_provider = ProviderSource("alicloud", "aliyun/alicloud", ">= 1.266.0, < 2.0.0")
     cluster_module = "alicloud-gpu-cluster"
     state_module = "state-backend-alicloud"
 
@@ -131,13 +131,12 @@ class Alicloud(Cloud):
 
     def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
         return {
-            "bucket_name": _state_bucket(stack, owner),
+            "name": _state_bucket(stack, owner),
             "tablestore_instance_name": _lock_instance(stack, owner),
-            "tablestore_table_name": _LOCK_TABLE,
         }
 
 
-_LOCK_TABLE = "terraform_state_lock"
+_LOCK_TABLE = "terraform_state_lock"  # the table modules/state-backend-alicloud creates
 
 
 def _state_bucket(stack: str, owner: str) -> str:

@@ -123,7 +123,7 @@ class Aws(Cloud):
         }
 
     def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
-        return {"bucket_name": _state_bucket(stack, owner)}
+        return {"name": _state_bucket(stack, owner)}
 
 
 def _state_bucket(stack: str, owner: str) -> str:

@@ -98,7 +98,7 @@ class Azure(Cloud):
         )
 
     # -- Terraform ---------------------------------------------------------------------------
-    terraform_provider = ProviderSource("azurerm", "hashicorp/azurerm", ">= 4.0, < 5.0")
+    terraform_provider = ProviderSource("azurerm", "hashicorp/azurerm", ">= 4.40.0, < 5.0.0")
     cluster_module = "azure-gpu-cluster"
     state_module = "state-backend-azure"
 
@@ -112,7 +112,7 @@ class Azure(Cloud):
             "backend",
             ("azurerm",),
             (
-                ("resource_group_name", f"{stack}-tfstate"),
+                ("resource_group_name", f"{stack}-tfstate-rg"),
                 ("storage_account_name", _state_account(stack, owner)),
                 ("container_name", "tfstate"),
                 ("key", key),
@@ -139,7 +139,7 @@ class Azure(Cloud):
 
     def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
         return {
-            "resource_group_name": f"{stack}-tfstate",
+            "name": stack,  # the module names its resource group "<name>-tfstate-rg"
             "storage_account_name": _state_account(stack, owner),
             "container_name": "tfstate",
         }

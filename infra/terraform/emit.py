@@ -154,7 +154,6 @@ def _global_root(stack: ResolvedStack, clouds: Sequence[Cloud], path: str) -> di
     for cloud in clouds:
         region = _home_region(stack, cloud)
         inputs: dict[str, Value] = {
-            "name": f"{stack.name}-tfstate",
             "region": region,
             "tags": stack_tags(stack, None),
         }
