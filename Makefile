@@ -20,7 +20,7 @@ export INFRA_TF_PLUGIN_DIR
 .PHONY: help venv checkov demo test lint validate render cost catalog schemas golden clean
 
 help:
-	@echo "make demo       validate, catalog summary and cost of the example stacks in $(STACKS)"
+	@echo "make demo       validate, catalog summary, cost and render of the example stacks in $(STACKS)"
 	@echo "make test       run the test suite"
 	@echo "make lint       ruff (lint + format check) and mypy --strict"
 	@echo "make validate   infra validate \$$STACKS"
@@ -55,6 +55,9 @@ demo: venv
 	@echo
 	@echo "== infra cost $(STACKS)"
 	@$(BIN)/infra cost $(STACKS)
+	@echo
+	@echo "== infra render $(STACKS) -o $(OUT)"
+	@$(BIN)/infra render $(STACKS) -o $(OUT)
 
 validate: venv
 	$(BIN)/infra validate $(STACKS)
