@@ -261,6 +261,12 @@ def _zones(
         for zone, count in Counter(chosen).items():
             if count > 1:
                 report.add(f"{path}.zones", f"zone {zone!r} is listed {count} times")
+    if len(set(chosen)) > cloud.max_zones:
+        report.add(
+            f"{path}.zones",
+            f"{len(set(chosen))} zones (allowed: at most {cloud.max_zones} for {cloud.title} "
+            "clusters, as the network is split into one subnet range per zone)",
+        )
     if len(set(chosen)) < cloud.min_zones:
         report.add(
             f"{path}.zones",

@@ -19,7 +19,10 @@ class Alicloud(Cloud):
     title = "Alibaba Cloud"
     kubernetes_service = "ACK"
     rdma_name = "eRDMA"
-    network_prefix_range = (8, 28)
+    # vSwitch masks must be /16 to /29; the module carves node vSwitches with
+    # cidrsubnet(cidr, 4, i) and pod vSwitches with cidrsubnet(cidr, 3, 4 + i).
+    network_prefix_range = (13, 25)
+    max_zones = 4  # pod vSwitch slices 4..7 of the /+3 split
     dns_service = "Alibaba Cloud DNS GTM"
 
     def pool_name_problem(self, name: str) -> str | None:

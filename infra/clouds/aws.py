@@ -23,7 +23,9 @@ class Aws(Cloud):
     kubernetes_service = "EKS"
     rdma_name = "EFA"
     min_zones = 2  # EKS requires subnets in at least two Availability Zones
-    network_prefix_range = (16, 28)  # VPC CIDR block netmask: /16 to /28
+    # VPCs are /16 to /28; the module's public subnets are cidrsubnet(cidr, 8, ...) and AWS
+    # subnets are at least /28, so the VPC can be at most /20.
+    network_prefix_range = (16, 20)
     dns_service = "Route 53 weighted records"
 
     def pool_name_problem(self, name: str) -> str | None:

@@ -43,8 +43,12 @@ class Cloud(ABC):
     kubernetes_service: ClassVar[str]
     rdma_name: ClassVar[str]  # what RDMA networking is called on this cloud (EFA, InfiniBand...)
     min_zones: ClassVar[int] = 1
+    max_zones: ClassVar[int] = 6
     default_zone_count: ClassVar[int] = 3
-    network_prefix_range: ClassVar[tuple[int, int]]  # allowed VPC/VNet CIDR prefix lengths
+    # Allowed VPC/VNet prefix lengths: the cloud's own limits narrowed by the subnet layout of
+    # the cluster module (modules/<cloud>-gpu-cluster/main.tf), so a network that validates
+    # also fits every subnet the module carves out of it.
+    network_prefix_range: ClassVar[tuple[int, int]]
     dns_service: ClassVar[str]  # what moves traffic in a failover (Route 53, Traffic Manager...)
 
     @abstractmethod
