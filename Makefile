@@ -17,7 +17,7 @@ INFRA_TF_PLUGIN_DIR ?= $(shell for d in "$$HOME/.terraform.d/plugins" /usr/local
 export INFRA_TF_PLUGIN_DIR
 
 .DEFAULT_GOAL := help
-.PHONY: help venv checkov demo test lint validate render cost catalog schemas golden clean
+.PHONY: help venv checkov demo test lint docs validate render cost catalog schemas golden clean
 
 help:
 	@echo "make demo       validate, catalog summary, cost and render of the example stacks in $(STACKS)"
@@ -27,6 +27,7 @@ help:
 	@echo "make render     infra render \$$STACKS -o \$$OUT"
 	@echo "make golden     regenerate the golden renders under tests/golden (review the diff)"
 	@echo "make schemas    re-extract provider schemas into tests/schemas (needs the npm registry)"
+	@echo "make docs       regenerate the inputs tables of modules/*/README.md"
 	@echo "make cost       infra cost \$$STACKS"
 	@echo "variables: STACKS=$(STACKS) OUT=$(OUT) PYTHON=$(PYTHON)"
 
@@ -81,9 +82,13 @@ schemas: venv
 	$(BIN)/python tools/extract_schemas.py
 
 lint: venv
-	$(BIN)/ruff check infra tests
-	$(BIN)/ruff format --check infra tests
+	$(BIN)/ruff check infra tests tools
+	$(BIN)/ruff format --check infra tests tools
 	$(BIN)/mypy infra
+	$(BIN)/python tools/module_docs.py --check
+
+docs: venv
+	$(BIN)/python tools/module_docs.py
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

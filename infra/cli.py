@@ -13,11 +13,12 @@ from typing import Any
 from infra.catalog import Catalog, Offer, default_catalog
 from infra.clouds import CLOUDS
 from infra.console import money, table
-from infra.cost import cost_of
+from infra.cost import StackCost, cost_of
+from infra.dr.cli import register as register_dr
 from infra.errors import InfraError, Problem, UsageError, unknown
 from infra.model import Stack
 from infra.pipeline import Resolution, resolve_paths
-from infra.render import TARGETS, render_stacks
+from infra.render import TARGETS, deployed, render_stacks
 from infra.resolve import HOURS_PER_MONTH
 
 __all__ = ["main"]
@@ -68,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     cost = stack_command("cost", "hourly and monthly cost per stack, cluster and pool")
     cost.set_defaults(handler=_cost)
 
-    render = stack_command("render", "write Terraform (and later targets) for the stacks")
+    render = stack_command("render", "write Terraform, Pulumi and DR plans for the stacks")
     render.add_argument(
         "-o",
         "--out",
@@ -95,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     catalog.add_argument("--sources", action="store_true", help="print where the data comes from")
     catalog.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     catalog.set_defaults(handler=_catalog)
+
+    register_dr(commands)
 
     schema = commands.add_parser(
         "schema",
@@ -228,48 +231,90 @@ def _cost(args: argparse.Namespace) -> int:
     resolution = _resolve(args)
     if not resolution.ok:
         return _report_problems(resolution, args.json, {"stacks": []})
-    costs = cost_of(resolution.stacks)
-    total = sum(c.hourly_usd for c in costs)
+    catalog = default_catalog()
+    # Costed as deployed: DR standby pools included, priced at their running minimum.
+    costs = cost_of([deployed(stack, catalog) for stack in resolution.stacks])
+    strategies = {s.name: s.dr.strategy if s.dr else None for s in resolution.stacks}
     if args.json:
-        document = {
-            "ok": True,
-            "hours_per_month": HOURS_PER_MONTH,
-            "currency": "USD",
-            "stacks": [
-                {
-                    "name": c.stack,
-                    "hourly": round(c.hourly_usd, 4),
-                    "monthly": round(c.hourly_usd * HOURS_PER_MONTH, 2),
-                    "complete": c.complete,
-                    "pools": [
-                        {
-                            "cluster": line.cluster,
-                            "cloud": line.cloud,
-                            "region": line.region,
-                            "pool": line.pool,
-                            "instance_type": line.instance_type,
-                            "nodes": line.nodes,
-                            "hourly": None
-                            if line.hourly_usd is None
-                            else round(line.hourly_usd, 4),
-                            "monthly": None
-                            if line.monthly_usd is None
-                            else round(line.monthly_usd, 2),
-                            "estimate": line.estimate,
-                        }
-                        for line in c.lines
-                    ],
-                }
-                for c in costs
-            ],
-            "total": {"hourly": round(total, 4), "monthly": round(total * HOURS_PER_MONTH, 2)},
-        }
-        print(json.dumps(document, indent=2, sort_keys=True))
+        print(json.dumps(_cost_document(costs, strategies), indent=2, sort_keys=True))
         return 0
-    rows = []
-    for stack_cost in costs:
-        for line in stack_cost.lines:
+    headers = [
+        "stack",
+        "cluster",
+        "where",
+        "pool",
+        "instance type",
+        "nodes",
+        "per hour",
+        f"per month ({HOURS_PER_MONTH} h)",
+        "note",
+    ]
+    print(table(headers, _cost_rows(costs, strategies), right=(5, 6, 7)))
+    return 0
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _cost_document(costs: Sequence[StackCost], strategies: dict[str, str | None]) -> dict[str, Any]:
+    total = sum(c.hourly_usd for c in costs)
+    return {
+        "ok": True,
+        "hours_per_month": HOURS_PER_MONTH,
+        "currency": "USD",
+        "stacks": [
+            {
+                "name": c.stack,
+                "hourly": round(c.hourly_usd, 4),
+                "monthly": round(c.hourly_usd * HOURS_PER_MONTH, 2),
+                "complete": c.complete,
+                "dr_strategy": strategies[c.stack],
+                "standby_hourly": round(c.standby_hourly_usd, 4),
+                "standby_monthly": round(c.standby_hourly_usd * HOURS_PER_MONTH, 2),
+                "pools": [
+                    {
+                        "cluster": line.cluster,
+                        "cloud": line.cloud,
+                        "region": line.region,
+                        "pool": line.pool,
+                        "instance_type": line.instance_type,
+                        "nodes": line.nodes,
+                        "hourly": _rounded(line.hourly_usd, 4),
+                        "monthly": _rounded(line.monthly_usd, 2),
+                        "estimate": line.estimate,
+                        "standby": line.standby,
+                    }
+                    for line in c.lines
+                ],
+            }
+            for c in costs
+        ],
+        "total": {"hourly": round(total, 4), "monthly": round(total * HOURS_PER_MONTH, 2)},
+    }
+
+
+def _cost_rows(costs: Sequence[StackCost], strategies: dict[str, str | None]) -> list[list[str]]:
+    def summary(stack: str, cluster: str, pool: str, hourly: float, note: str) -> list[str]:
+        return [
+            stack,
+            cluster,
+            "",
+            pool,
+            "",
+            "",
+            money(hourly),
+            money(hourly * HOURS_PER_MONTH),
+            note,
+        ]
+
+    rows: list[list[str]] = []
+    for c in costs:
+        strategy = strategies[c.stack]
+        for line in c.lines:
             note = "spot: estimate at on-demand price" if line.estimate else ""
+            if line.standby:
+                note = f"DR standby ({strategy})"
             if line.hourly_usd is None:
                 note = "no price in the catalog"
             rows.append(
@@ -285,57 +330,23 @@ def _cost(args: argparse.Namespace) -> int:
                     note,
                 ]
             )
-        seen: list[str] = []
-        for line in stack_cost.lines:
-            if line.cluster not in seen:
-                seen.append(line.cluster)
-        for cluster in seen:
-            hourly = stack_cost.cluster_hourly_usd(cluster)
+        for cluster in dict.fromkeys(line.cluster for line in c.lines):
+            rows.append(summary(c.stack, cluster, "(cluster)", c.cluster_hourly_usd(cluster), ""))
+        if strategy:
             rows.append(
-                [
-                    stack_cost.stack,
-                    cluster,
+                summary(
+                    c.stack,
+                    "(standby)",
                     "",
-                    "(cluster)",
-                    "",
-                    "",
-                    money(hourly),
-                    money(hourly * HOURS_PER_MONTH),
-                    "",
-                ]
+                    c.standby_hourly_usd,
+                    f"{strategy}: nodes only; storage and replication not priced",
+                )
             )
-        rows.append(
-            [
-                stack_cost.stack,
-                "(stack)",
-                "",
-                "",
-                "",
-                "",
-                money(stack_cost.hourly_usd),
-                money(stack_cost.hourly_usd * HOURS_PER_MONTH),
-                "" if stack_cost.complete else "incomplete: some types have no price",
-            ]
-        )
-    rows.append(["(total)", "", "", "", "", "", money(total), money(total * HOURS_PER_MONTH), ""])
-    print(
-        table(
-            [
-                "stack",
-                "cluster",
-                "where",
-                "pool",
-                "instance type",
-                "nodes",
-                "per hour",
-                f"per month ({HOURS_PER_MONTH} h)",
-                "note",
-            ],
-            rows,
-            right=(5, 6, 7),
-        )
-    )
-    return 0
+        incomplete = "" if c.complete else "incomplete: some types have no price"
+        rows.append(summary(c.stack, "(stack)", "", c.hourly_usd, incomplete))
+    total = sum(c.hourly_usd for c in costs)
+    rows.append(summary("(total)", "", "", total, ""))
+    return rows
 
 
 # -- catalog --------------------------------------------------------------------------------

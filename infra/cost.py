@@ -21,6 +21,7 @@ class CostLine:
     nodes: int
     hourly_usd: float | None  # None: the catalog has no price for this type there
     estimate: bool  # spot pools: priced at on-demand, an upper bound
+    standby: bool = False  # a DR standby pool: what the DR strategy costs while nothing fails
 
     @property
     def monthly_usd(self) -> float | None:
@@ -40,12 +41,21 @@ class StackCost:
     def complete(self) -> bool:
         return all(line.hourly_usd is not None for line in self.lines)
 
+    @property
+    def standby_hourly_usd(self) -> float:
+        return sum(line.hourly_usd or 0.0 for line in self.lines if line.standby)
+
     def cluster_hourly_usd(self, cluster: str) -> float:
         return sum(line.hourly_usd or 0.0 for line in self.lines if line.cluster == cluster)
 
 
 def cost_of(stacks: Sequence[ResolvedStack]) -> list[StackCost]:
-    """Running cost of every pool at its desired size."""
+    """Running cost of every pool at its desired size.
+
+    Pass stacks as deployed (:func:`infra.render.deployed`) to include DR standby pools: a
+    pilot-light standby costs no nodes, a warm standby its minimum, active-active all of it.
+    Storage, replication traffic and managed control planes are not priced by the catalog.
+    """
     result = []
     for stack in stacks:
         lines = [
@@ -59,6 +69,7 @@ def cost_of(stacks: Sequence[ResolvedStack]) -> list[StackCost]:
                 nodes=pool.desired_nodes,
                 hourly_usd=pool.hourly_usd,
                 estimate=pool.spot,
+                standby=pool.standby,
             )
             for cluster in stack.clusters
             for pool in cluster.pools

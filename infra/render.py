@@ -56,6 +56,9 @@ Emitter = Callable[[ResolvedStack, Catalog], Emitted]
 class Target:
     name: str
     emit: Emitter
+    # Infrastructure targets deploy the stack with its DR standby pools added to the failover
+    # targets; the DR plans themselves are made from the stack as the user defined it.
+    deploys: bool = True
 
 
 def _terraform(stack: ResolvedStack, catalog: Catalog) -> Emitted:
@@ -65,7 +68,25 @@ def _terraform(stack: ResolvedStack, catalog: Catalog) -> Emitted:
     return Emitted(files, roots)
 
 
-TARGETS: Mapping[str, Target] = {"terraform": Target("terraform", _terraform)}
+def _dr(stack: ResolvedStack, catalog: Catalog) -> Emitted:
+    from infra.dr.emit import dr_files  # noqa: PLC0415
+
+    return Emitted(dr_files(stack, catalog) if stack.dr is not None else {})
+
+
+TARGETS: Mapping[str, Target] = {
+    "terraform": Target("terraform", _terraform),
+    "dr": Target("dr", _dr, deploys=False),
+}
+
+
+def deployed(stack: ResolvedStack, catalog: Catalog) -> ResolvedStack:
+    """The stack as infrastructure targets render it: with DR standby pools when it has DR."""
+    if stack.dr is None:
+        return stack
+    from infra.dr.standby import with_standby  # noqa: PLC0415
+
+    return with_standby(stack, catalog)
 
 
 def render_stacks(
@@ -75,8 +96,10 @@ def render_stacks(
     files: dict[str, str] = {}
     roots: list[Root] = []
     for stack in stacks:
+        with_standby = deployed(stack, catalog)
         for name in targets:
-            emitted = TARGETS[name].emit(stack, catalog)
+            target = TARGETS[name]
+            emitted = target.emit(with_standby if target.deploys else stack, catalog)
             for path, text in emitted.files.items():
                 # Stacks share module copies; anything else written twice is a naming clash.
                 if files.get(path, text) != text:

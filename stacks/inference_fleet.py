@@ -87,5 +87,11 @@ stacks = [
                 gpu_capacity={"A10": 24},
             ),
         ],
+        dr=DisasterRecovery(
+            rpo_minutes=60,
+            rto_minutes=45,
+            strategy="warm-standby",
+            failover={"az-wus3": ["ali-sh"], "ali-sh": ["az-wus3"]},
+        ),
     ),
 ]

@@ -66,6 +66,7 @@ stack = Stack(
         strategy="pilot-light",
         failover={
             "aws-use1": ["aws-usw2", "az-eus"],
+            "aws-usw2": ["aws-use1"],  # holds only system nodes today; keeps its standby reachable
             "az-eus": ["aws-use1", "aws-usw2"],
             "ali-bj": ["aws-usw2"],
         },

@@ -22,7 +22,9 @@ class Azure(Cloud):
     title = "Azure"
     kubernetes_service = "AKS"
     rdma_name = "InfiniBand"
-    network_prefix_range = (8, 29)
+    # The module's endpoint subnet is cidrsubnet(cidr, 8, 255) and Azure subnets are at least
+    # /29, so the VNet can be at most /21.
+    network_prefix_range = (8, 21)
     dns_service = "Traffic Manager endpoints"
 
     def pool_name_problem(self, name: str) -> str | None:
@@ -104,7 +106,12 @@ class Azure(Cloud):
 
     def provider_block(self, region: str) -> Block:
         # The subscription comes from ARM_SUBSCRIPTION_ID; storage data-plane calls use Entra ID.
-        return Block("provider", ("azurerm",), (Block("features"), ("storage_use_azuread", True)))
+        # Checkpoint accounts have public network access off, so the provider must not reach for
+        # their data plane from outside the VNet.
+        features = Block(
+            "features", (), (Block("storage", (), (("data_plane_available", False),)),)
+        )
+        return Block("provider", ("azurerm",), (features, ("storage_use_azuread", True)))
 
     def backend_block(self, stack: str, owner: str, region: str, key: str) -> Block:
         # The azurerm backend locks state with a blob lease.

@@ -54,6 +54,29 @@ module "cluster" {
       ]
       workload = "inference"
     }
+    standby-l4 = {
+      desired_nodes = 32
+      gpu           = "L4"
+      gpus_per_node = 1
+      instance_type = "g6.xlarge"
+      labels = {
+        "infra.dev/standby" = "true"
+        workload-class      = "serving"
+      }
+      max_nodes = 32
+      min_nodes = 32
+      rdma      = false
+      spot      = false
+      standby   = true
+      taints = [
+        {
+          effect = "NoSchedule"
+          key    = "nvidia.com/gpu"
+          value  = "present"
+        },
+      ]
+      workload = "inference"
+    }
     system = {
       desired_nodes = 2
       gpu           = null

@@ -26,6 +26,23 @@ module "cluster" {
       taints    = []
       workload  = "inference"
     }
+    standby-a10 = {
+      desired_nodes = 1
+      gpu           = "A10"
+      gpus_per_node = 4
+      instance_type = "ecs.gn7i-4x.8xlarge"
+      labels = {
+        "infra.dev/standby" = "true"
+        workload-class      = "serving"
+      }
+      max_nodes = 2
+      min_nodes = 1
+      rdma      = false
+      spot      = false
+      standby   = true
+      taints    = []
+      workload  = "inference"
+    }
   }
   region = "cn-shanghai"
   tags = {

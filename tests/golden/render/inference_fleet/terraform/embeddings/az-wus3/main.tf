@@ -25,6 +25,23 @@ module "cluster" {
       taints    = []
       workload  = "inference"
     }
+    sba10 = {
+      desired_nodes = 1
+      gpu           = "A10"
+      gpus_per_node = 1
+      instance_type = "Standard_NV36ads_A10_v5"
+      labels = {
+        "infra.dev/standby" = "true"
+        workload-class      = "serving"
+      }
+      max_nodes = 8
+      min_nodes = 1
+      rdma      = false
+      spot      = false
+      standby   = true
+      taints    = []
+      workload  = "inference"
+    }
     system = {
       desired_nodes = 2
       gpu           = null

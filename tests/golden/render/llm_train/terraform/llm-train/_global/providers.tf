@@ -7,7 +7,11 @@ provider "aws" {
 }
 
 provider "azurerm" {
-  features {}
+  features {
+    storage {
+      data_plane_available = false
+    }
+  }
 
   storage_use_azuread = true
 }

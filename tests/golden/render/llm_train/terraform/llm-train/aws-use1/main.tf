@@ -32,6 +32,28 @@ module "cluster" {
       ]
       workload = "training"
     }
+    standby-h100 = {
+      desired_nodes = 0
+      gpu           = "H100"
+      gpus_per_node = 8
+      instance_type = "p5.48xlarge"
+      labels = {
+        "infra.dev/standby" = "true"
+      }
+      max_nodes = 8
+      min_nodes = 0
+      rdma      = true
+      spot      = false
+      standby   = true
+      taints = [
+        {
+          effect = "NoSchedule"
+          key    = "nvidia.com/gpu"
+          value  = "present"
+        },
+      ]
+      workload = "training"
+    }
     system = {
       desired_nodes = 3
       gpu           = null

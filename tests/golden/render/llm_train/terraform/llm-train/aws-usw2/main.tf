@@ -10,6 +10,28 @@ module "cluster" {
   kubernetes_version     = "1.35"
   name                   = "llm-train-aws-usw2"
   node_pools = {
+    standby-h100 = {
+      desired_nodes = 0
+      gpu           = "H100"
+      gpus_per_node = 8
+      instance_type = "p5.48xlarge"
+      labels = {
+        "infra.dev/standby" = "true"
+      }
+      max_nodes = 32
+      min_nodes = 0
+      rdma      = true
+      spot      = false
+      standby   = true
+      taints = [
+        {
+          effect = "NoSchedule"
+          key    = "nvidia.com/gpu"
+          value  = "present"
+        },
+      ]
+      workload = "training"
+    }
     system = {
       desired_nodes = 2
       gpu           = null

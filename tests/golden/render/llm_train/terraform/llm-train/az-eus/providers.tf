@@ -3,7 +3,11 @@
 # changes made here are overwritten.
 
 provider "azurerm" {
-  features {}
+  features {
+    storage {
+      data_plane_available = false
+    }
+  }
 
   storage_use_azuread = true
 }

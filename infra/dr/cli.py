@@ -1,0 +1,264 @@
+"""``infra dr check`` and ``infra dr plan``: the disaster-recovery commands.
+
+``register`` adds them to the main parser (``infra/cli.py``). Exit status as everywhere: 0 all
+feasible, 1 invalid stacks or an infeasible outage (or, with ``--strict``, an unprotected
+cluster), 2 wrong usage such as an unknown ``--fail`` outage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from infra.catalog import default_catalog
+from infra.console import table
+from infra.dr.emit import check_document, plan_json
+from infra.dr.outages import SCOPES, OutageError, parse_outage
+from infra.dr.plan import FailoverPlan, StackCheck, check_stack, plan_outage
+from infra.errors import UsageError, unknown
+from infra.pipeline import Resolution, resolve_paths
+from infra.resolve import ResolvedStack
+
+if TYPE_CHECKING:
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+__all__ = ["register"]
+
+DEFAULT_PATHS = ["stacks/"]
+
+
+def register(subparsers: SubParsers) -> None:
+    """Add ``dr check`` and ``dr plan`` to the ``infra`` command's subparsers."""
+    dr = subparsers.add_parser(
+        "dr",
+        help="disaster recovery: check every outage, print a failover plan",
+        description="Disaster recovery: is every outage survivable, and how.",
+    )
+    dr.set_defaults(handler=lambda _args: _usage(dr))
+    commands = dr.add_subparsers(dest="dr_command", metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        help="every outage: is the failover feasible? shortfalls, estimated RTO vs target",
+        description=(
+            "Plan every region outage (with --scope cloud, also every whole-cloud outage) of "
+            "each stack and report whether the failover is feasible."
+        ),
+    )
+    check.add_argument(
+        "paths", nargs="*", metavar="PATH", help="stack files or directories (default: stacks/)"
+    )
+    check.add_argument(
+        "--scope", choices=SCOPES, default="region", help="outages to try (default: region)"
+    )
+    check.add_argument(
+        "--strict", action="store_true", help="a cluster without a failover entry is an error"
+    )
+    check.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    check.set_defaults(handler=_check)
+
+    plan = commands.add_parser(
+        "plan",
+        help="the failover plan for an outage",
+        description="Print the failover plan for one outage: steps, estimates, critical path.",
+    )
+    plan.add_argument("path", metavar="PATH", help="a stack file or a directory of them")
+    plan.add_argument(
+        "--fail",
+        required=True,
+        metavar="OUTAGE",
+        help="a cluster name, CLOUD:REGION (e.g. aws:us-east-1) or a whole CLOUD",
+    )
+    plan.add_argument("--stack", metavar="NAME", help="the stack, when PATH defines several")
+    plan.add_argument("--json", action="store_true", help="print the plan document (JSON)")
+    plan.set_defaults(handler=_plan)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _report_problems(resolution: Resolution, as_json: bool) -> int:
+    # infra.cli imports this module to call register(), so import it when needed, not at the top.
+    from infra.cli import _report_problems as report  # noqa: PLC0415
+
+    return report(resolution, as_json, {})
+
+
+# -- check ----------------------------------------------------------------------------------
+
+
+def _check(args: argparse.Namespace) -> int:
+    resolution = resolve_paths(args.paths or DEFAULT_PATHS)
+    if not resolution.ok:
+        return _report_problems(resolution, args.json)
+    catalog = default_catalog()
+    checks = [check_stack(s, catalog, args.scope, args.strict) for s in resolution.stacks]
+    for check in checks:
+        for name in check.unprotected:
+            level = "error" if args.strict else "warning"
+            print(
+                f"{level}: {check.stack}: cluster {name!r} has no failover entry (unprotected)",
+                file=sys.stderr,
+            )
+    if args.json:
+        import json  # noqa: PLC0415  (only the JSON path needs it)
+
+        print(json.dumps(check_document(checks), indent=2, sort_keys=True))
+    else:
+        print(_check_table(checks))
+        print()
+        print(_check_summary(checks))
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def _check_table(checks: list[StackCheck]) -> str:
+    rows = []
+    for check in checks:
+        for plan in check.plans:
+            shortfalls = ", ".join(
+                f"{s.cluster} {s.gpus} {s.gpu}" + (" RDMA" if s.rdma else "")
+                for s in plan.shortfalls
+            )
+            rows.append(
+                [
+                    check.stack,
+                    plan.outage.id,
+                    ", ".join(plan.outage.clusters),
+                    "yes" if plan.feasible else "NO",
+                    shortfalls or "-",
+                    _rto(plan),
+                ]
+            )
+    return table(
+        ["stack", "outage", "failed clusters", "feasible", "shortfalls", "est. RTO / target"],
+        rows,
+        right=(5,),
+    )
+
+
+def _check_summary(checks: list[StackCheck]) -> str:
+    plans = [p for c in checks for p in c.plans]
+    bad = [p for p in plans if not p.feasible]
+    lines = [f"{p.stack} {p.outage.id}: {problem}" for p in bad for problem in p.problems()]
+    unprotected = sum(len(c.unprotected) for c in checks)
+    clusters = f"{unprotected} cluster{'' if unprotected == 1 else 's'} unprotected"
+    if bad:
+        lines.append(f"infra: {len(bad)} of {len(plans)} outages infeasible")
+    elif any(c.strict and c.unprotected for c in checks):
+        lines.append(f"infra: {clusters} (--strict)")
+    else:
+        lines.append(
+            f"ok: {len(plans)} outages of {len(checks)} stacks feasible"
+            + (f" ({clusters})" if unprotected else "")
+        )
+    return "\n".join(lines)
+
+
+def _rto(plan: FailoverPlan) -> str:
+    target = f"{plan.rto_minutes}" if plan.rto_minutes is not None else "-"
+    return f"{plan.estimated_rto_minutes} / {target} min"
+
+
+# -- plan -----------------------------------------------------------------------------------
+
+
+def _plan(args: argparse.Namespace) -> int:
+    resolution = resolve_paths([args.path])
+    if not resolution.ok:
+        return _report_problems(resolution, args.json)
+    stack, outage_text = _choose_stack(resolution.stacks, args.stack, args.fail), args.fail
+    plan = plan_outage(stack, parse_outage(stack, outage_text), default_catalog())
+    if args.json:
+        sys.stdout.write(plan_json(plan))
+    else:
+        print(_plan_text(plan))
+    return 0 if plan.feasible else 1
+
+
+def _choose_stack(
+    stacks: tuple[ResolvedStack, ...], name: str | None, outage: str
+) -> ResolvedStack:
+    if name is not None:
+        chosen = [s for s in stacks if s.name == name]
+        if not chosen:
+            raise UsageError(f"--stack: {unknown('stack', name, [s.name for s in stacks])}")
+        return chosen[0]
+    if len(stacks) == 1:
+        return stacks[0]
+    if not stacks:
+        raise UsageError("PATH defines no stack")
+    matching = []
+    errors = []
+    for stack in stacks:
+        try:
+            parse_outage(stack, outage)
+        except OutageError as exc:
+            errors.append(str(exc))
+        else:
+            matching.append(stack)
+    if len(matching) == 1:
+        return matching[0]
+    if matching:
+        raise UsageError(
+            f"--fail: outage {outage!r} is in several stacks "
+            f"({', '.join(s.name for s in matching)}); choose one with --stack"
+        )
+    raise OutageError(f"--fail: {'; '.join(errors)}")
+
+
+def _plan_text(plan: FailoverPlan) -> str:
+    lines = [
+        f"{plan.stack}: outage {plan.outage.id} ({plan.outage.title}), "
+        f"failed: {', '.join(plan.outage.clusters)}",
+    ]
+    if plan.placements:
+        lines += [
+            "",
+            table(
+                ["failed cluster", "GPU", "RDMA", "target", "target GPU", "GPUs"],
+                [
+                    [
+                        p.cluster,
+                        p.gpu,
+                        "yes" if p.rdma else "no",
+                        p.target,
+                        p.target_gpu,
+                        str(p.gpus),
+                    ]
+                    for p in plan.placements
+                ],
+                right=(5,),
+            ),
+        ]
+    if plan.steps:
+        lines += [
+            "",
+            table(
+                ["#", "step", "phase", "minutes", "start-finish", "after", "critical"],
+                [
+                    [
+                        str(i),
+                        s.id,
+                        str(s.phase),
+                        str(s.minutes),
+                        f"{s.start}-{s.finish}",
+                        ", ".join(s.depends_on) or "-",
+                        "*" if s.critical else "",
+                    ]
+                    for i, s in enumerate(plan.steps, start=1)
+                ],
+                right=(0, 3, 4),
+            ),
+        ]
+    lines += [
+        "",
+        f"critical path: {' -> '.join(plan.critical_path) or '(no steps)'}",
+        f"estimated RTO: {_rto(plan)} (estimates: infra/dr/data/timing.csv)",
+    ]
+    lines += [f"unprotected: {name} (no failover entry)" for name in plan.unprotected]
+    lines += [f"problem: {line}" for line in plan.problems()]
+    lines.append("feasible" if plan.feasible else "NOT feasible")
+    return "\n".join(lines)
