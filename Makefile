@@ -17,14 +17,15 @@ INFRA_TF_PLUGIN_DIR ?= $(shell for d in "$$HOME/.terraform.d/plugins" /usr/local
 export INFRA_TF_PLUGIN_DIR
 
 .DEFAULT_GOAL := help
-.PHONY: help venv checkov demo test lint docs validate render cost catalog schemas golden clean
+.PHONY: help venv checkov demo test lint docs validate render dr-check cost catalog schemas golden clean
 
 help:
-	@echo "make demo       validate, catalog summary, cost and render of the example stacks in $(STACKS)"
+	@echo "make demo       validate, catalog, cost, DR check and render of the example stacks in $(STACKS)"
 	@echo "make test       run the test suite"
 	@echo "make lint       ruff (lint + format check) and mypy --strict"
 	@echo "make validate   infra validate \$$STACKS"
 	@echo "make render     infra render \$$STACKS -o \$$OUT"
+	@echo "make dr-check   infra dr check \$$STACKS"
 	@echo "make golden     regenerate the golden renders under tests/golden (review the diff)"
 	@echo "make schemas    re-extract provider schemas into tests/schemas (needs the npm registry)"
 	@echo "make docs       regenerate the inputs tables of modules/*/README.md"
@@ -57,6 +58,9 @@ demo: venv
 	@echo "== infra cost $(STACKS)"
 	@$(BIN)/infra cost $(STACKS)
 	@echo
+	@echo "== infra dr check $(STACKS) (is every region outage survivable with the GPUs we hold?)"
+	@$(BIN)/infra dr check $(STACKS)
+	@echo
 	@echo "== infra render $(STACKS) -o $(OUT)"
 	@$(BIN)/infra render $(STACKS) -o $(OUT)
 
@@ -65,6 +69,9 @@ validate: venv
 
 render: venv
 	$(BIN)/infra render $(STACKS) -o $(OUT)
+
+dr-check: venv
+	$(BIN)/infra dr check $(STACKS)
 
 cost: venv
 	$(BIN)/infra cost $(STACKS)
