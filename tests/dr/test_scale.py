@@ -1,14 +1,15 @@
-"""Planning scales: 200 clusters x 50 pools, every region outage, well under a second."""
+"""Planning at scale: 200 clusters x 50 pools, every region outage, planned correctly.
+
+How fast is a benchmark's question (bench/, measured against a baseline in the same run), not a
+test's: this checks the results at that size, never the clock."""
 
 from __future__ import annotations
 
 import random
-import time
 
 from infra.catalog import Catalog
 from infra.dr.outages import all_outages
 from infra.dr.plan import check_stack
-from infra.dr.timing import default_timing
 from infra.model import DisasterRecovery
 from infra.resolve import ResolvedCluster, ResolvedPool, ResolvedStack
 from tests.conftest import ROOT
@@ -60,16 +61,20 @@ def big_stack(catalog: Catalog, clusters: int = 200, pools: int = 50) -> Resolve
     return ResolvedStack("big", "ml", "prod", {}, tuple(built), dr, "stacks/big.py")
 
 
-def test_every_region_outage_of_a_large_stack_in_well_under_a_second() -> None:
+def test_every_region_outage_of_a_large_stack() -> None:
     catalog = Catalog.from_directory(ROOT / "infra" / "catalog" / "data")
-    default_timing()  # parse once, as a real run would have
     stack = big_stack(catalog)
-    assert len(all_outages(stack)) >= 20
-    best = float("inf")
-    for _ in range(3):  # best of three: the budget is about the algorithm, not a noisy machine
-        started = time.perf_counter()
-        check = check_stack(stack, catalog)
-        best = min(best, time.perf_counter() - started)
-    assert len(check.plans) == len(all_outages(stack))
+    outages = all_outages(stack)
+    assert len(outages) >= 20
+    check = check_stack(stack, catalog)
+    assert len(check.plans) == len(outages)
     assert any(p.placements for p in check.plans)
-    assert best < 1.0, f"check_stack took {best:.2f} s"
+    for plan in check.plans:
+        # headroom is never counted twice: per (target, GPU) the placements fit what is free
+        used: dict[tuple[str, str], int] = {}
+        for placement in plan.placements:
+            key = (placement.target, placement.target_gpu)
+            used[key] = used.get(key, 0) + placement.gpus
+        for (target, gpu), gpus in used.items():
+            cluster = stack.cluster(target)
+            assert gpus <= cluster.gpu_capacity.get(gpu, 0) - cluster.gpus_in_use().get(gpu, 0)
