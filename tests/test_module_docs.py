@@ -29,7 +29,8 @@ MODULE_DIRS = module_docs.module_dirs(MODULES)
 
 
 def test_all_modules_have_docs() -> None:
-    assert len(MODULE_DIRS) == 6
+    assert len(MODULE_DIRS) == 9
+    assert all((m / "README.md").is_file() for m in MODULE_DIRS)
 
 
 @pytest.mark.parametrize("module", MODULE_DIRS, ids=lambda p: p.name)

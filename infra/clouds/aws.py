@@ -26,7 +26,7 @@ class Aws(Cloud):
     # VPCs are /16 to /28; the module's public subnets are cidrsubnet(cidr, 8, ...) and AWS
     # subnets are at least /28, so the VPC can be at most /20.
     network_prefix_range = (16, 20)
-    dns_service = "Route 53 weighted records"
+    dns_service = "Route 53 failover records"
 
     def pool_name_problem(self, name: str) -> str | None:
         if not _POOL.match(name):
@@ -60,14 +60,14 @@ class Aws(Cloud):
     ) -> str:
         return (
             f"aws eks update-nodegroup-config --region {region} --cluster-name {cluster} "
-            f"--nodegroup-name {pool} --scaling-config "
+            f"--nodegroup-name {cluster}-{pool} --scaling-config "
             f"minSize={min_nodes},maxSize={max_nodes},desiredSize={desired_nodes}"
         )
 
     def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
         return (
             f"aws eks wait nodegroup-active --region {region} --cluster-name {cluster} "
-            f"--nodegroup-name {pool}",
+            f"--nodegroup-name {cluster}-{pool}",
             f"kubectl --context {cluster} wait --for=condition=Ready node "
             f"-l eks.amazonaws.com/nodegroup={pool} --timeout=30m",
         )
@@ -75,16 +75,15 @@ class Aws(Cloud):
     def traffic_commands(
         self, record: str, source: str, weights: Mapping[str, int], failover: bool
     ) -> tuple[str, ...]:
-        # One change batch is transactional in Route 53: all weights change together or none.
-        if failover:
-            plan = ", ".join([f"{source}=0", *(f"{t}={w}" for t, w in weights.items())])
-        else:
-            plan = ", ".join([f"{source}=1", *(f"{t}=0" for t in weights)])
+        # modules/dr-aws renders Route 53 failover records whose primary answers while its
+        # health check passes: inverting that check moves the name to the next target in
+        # failover order (and back again), without editing records in an emergency.
+        inverted = "--inverted" if failover else "--no-inverted"
+        targets = ", ".join(weights) or "the next target"
         return (
-            f"aws route53 change-resource-record-sets --hosted-zone-id <hosted-zone-id> "
-            f"--change-batch file://<change-batch.json>  "
-            f"# UPSERT the weighted records of {record}, weight by set identifier: {plan}",
-            "aws route53 wait resource-record-sets-changed --id <change-id>",
+            f"aws route53 update-health-check --health-check-id <health-check-id-of-{source}> "
+            f"{inverted}  # {record}: {'to ' + targets if failover else 'back to ' + source}",
+            f"aws route53 get-health-check-status --health-check-id <health-check-id-of-{source}>",
         )
 
     def replica_age_command(self, cluster: str, region: str) -> str:

@@ -58,14 +58,14 @@ class Azure(Cloud):
         # The autoscaler has no separate desired size, so min and desired are the same here.
         del desired_nodes
         return (
-            f"az aks nodepool update --resource-group {cluster} --cluster-name {cluster} "
+            f"az aks nodepool update --resource-group {cluster}-rg --cluster-name {cluster} "
             f"--name {pool} --update-cluster-autoscaler --min-count {min_nodes} "
             f"--max-count {max_nodes}"
         )
 
     def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
         return (
-            f"az aks nodepool show --resource-group {cluster} --cluster-name {cluster} "
+            f"az aks nodepool show --resource-group {cluster}-rg --cluster-name {cluster} "
             f"--name {pool} --query provisioningState -o tsv  # expect Succeeded",
             f"kubectl --context {cluster} wait --for=condition=Ready node "
             f"-l kubernetes.azure.com/agentpool={pool} --timeout=30m",

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from infra.assets import modules_dir
 from infra.catalog import Catalog
 from infra.clouds import CLOUDS, Cloud
+from infra.dr.terraform import DrModuleCall, RootVariable, dr_module_calls
 from infra.errors import InfraError
 from infra.inputs import cluster_module_inputs, stack_tags
 from infra.render import Root
@@ -22,6 +23,9 @@ __all__ = ["REQUIRED_TERRAFORM", "terraform_files"]
 # S3 native state locking (use_lockfile) needs Terraform 1.10 or newer.
 REQUIRED_TERRAFORM = ">= 1.10"
 GLOBAL = "_global"
+# Replication, DNS failover and alarms act on the buckets and node pools the cluster roots
+# create, so they get a root of their own that is applied after every cluster root.
+DR_ROOT = "_dr"
 _CLUSTER_OUTPUTS = (
     ("cluster_name", "Name of the managed Kubernetes cluster."),
     ("cluster_id", "Provider ID of the cluster."),
@@ -36,7 +40,6 @@ def terraform_files(
     stack: ResolvedStack, catalog: Catalog
 ) -> tuple[dict[str, str], tuple[Root, ...]]:
     """Every file of the stack's Terraform roots and the modules they call."""
-    del catalog  # roots need nothing beyond the resolved stack today
     files: dict[str, str] = {}
     base = f"terraform/{stack.name}"
     clouds = _clouds_in_order(stack)
@@ -56,6 +59,13 @@ def terraform_files(
 
     used = {CLOUDS[c.cloud].cluster_module for c in stack.clusters}
     used |= {cloud.state_module for cloud in clouds}
+    calls = dr_module_calls(stack, catalog) if stack.dr is not None else []
+    if calls:
+        dr_path = f"{base}/{DR_ROOT}"
+        files.update(_dr_root(stack, calls, dr_path))
+        cluster_roots = tuple(r.path for r in roots)
+        roots.append(Root(dr_path, stack.name, None, home.name, home_region, cluster_roots))
+        used |= {call.module for call in calls}
     for module in sorted(used):
         files.update(module_files(module))
     return files, tuple(roots)
@@ -205,3 +215,83 @@ def _global_root(stack: ResolvedStack, clouds: Sequence[Cloud], path: str) -> di
         f"{path}/outputs.tf": _header(stack, "Outputs for people and other roots.")
         + document(outputs),
     }
+
+
+def _alias(region: str) -> str:
+    return region.replace("-", "_")
+
+
+def _dr_root(stack: ResolvedStack, calls: Sequence[DrModuleCall], path: str) -> dict[str, str]:
+    """The ``_dr`` root: one call of modules/dr-<cloud> per cloud region with DR pieces."""
+    clouds = [CLOUDS[name] for name in dict.fromkeys(call.cloud for call in calls)]
+    providers: list[Block] = []
+    aliased: set[tuple[str, str]] = set()
+    for cloud in clouds:
+        home_region = _home_region(stack, cloud)
+        providers.append(cloud.provider_block(home_region))
+        for region in dict.fromkeys(c.region for c in calls if c.cloud == cloud.name):
+            block = cloud.provider_block(region)
+            # Regional providers (AWS, Alibaba) need an alias per extra region; Azure does not.
+            if region != home_region and block != cloud.provider_block(home_region):
+                providers.append(
+                    Block(block.type, block.labels, (*block.body, ("alias", _alias(region))))
+                )
+                aliased.add((cloud.name, region))
+    modules: list[Block] = []
+    variables: dict[str, RootVariable] = {}
+    for call in calls:
+        body: list[tuple[str, Value] | Block] = [("source", _relative_module(call.module))]
+        if (call.cloud, call.region) in aliased:
+            local = CLOUDS[call.cloud].terraform_provider.name
+            body.append(("providers", {local: Raw(f"{local}.{_alias(call.region)}")}))
+        values: dict[str, Value] = dict(call.inputs)
+        for name, variable in call.variables.items():
+            values[name] = Raw(f"var.{variable.name}")
+            variables[variable.name] = variable
+        body.extend(sorted(values.items()))
+        modules.append(Block("module", (call.label,), tuple(body)))
+    declared = [_variable_block(variables[name]) for name in sorted(variables)]
+    outputs = [
+        Block(
+            "output",
+            (call.label,),
+            (
+                ("description", f"{call.module} in {call.region}."),
+                ("value", Raw(f"module.{call.label}")),
+            ),
+        )
+        for call in calls
+    ]
+    # State lives with the stack's other roots: in the backend of its first cluster's cloud.
+    home = _clouds_in_order(stack)[0]
+    backend = home.backend_block(
+        stack.name, stack.owner, _home_region(stack, home), f"{stack.name}/{DR_ROOT}.tfstate"
+    )
+    return {
+        f"{path}/versions.tf": _header(stack, "Terraform and provider versions.")
+        + document([_versions(clouds)]),
+        f"{path}/providers.tf": _header(stack, "Providers, one per cloud region with DR pieces.")
+        + document(providers),
+        f"{path}/backend.tf": _header(stack, "Remote state with locking.")
+        + document([Block("terraform", (), (backend,))]),
+        f"{path}/variables.tf": _header(
+            stack, "What only you know: DNS zones, alarm targets, service endpoints."
+        )
+        + document(declared),
+        f"{path}/main.tf": _header(
+            stack, "Checkpoint replication, DNS failover and DR alarms (apply after the clusters)."
+        )
+        + document(modules),
+        f"{path}/outputs.tf": _header(stack, "Outputs for people and other roots.")
+        + document(outputs),
+    }
+
+
+def _variable_block(variable: RootVariable) -> Block:
+    body: list[tuple[str, Value]] = [
+        ("description", variable.description),
+        ("type", Raw(variable.type)),
+    ]
+    if not variable.required:
+        body.append(("default", variable.default))
+    return Block("variable", (variable.name,), tuple(body))

@@ -62,3 +62,8 @@ output "checkpoint_bucket_intranet_endpoint" {
   description = "Intranet endpoint of the checkpoint bucket's region."
   value       = alicloud_oss_bucket.checkpoint.intranet_endpoint
 }
+
+output "access_log_bucket" {
+  description = "Bucket holding the checkpoint bucket's OSS access logs (prefix oss-access/)."
+  value       = alicloud_oss_bucket.access_logs.bucket
+}

@@ -227,3 +227,14 @@ variable "nat_bandwidth_mbps" {
     error_message = "nat_bandwidth_mbps must be between 1 and 10000."
   }
 }
+
+variable "access_log_retention_days" {
+  description = "Days the checkpoint bucket's OSS access logs are kept."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.access_log_retention_days >= 1 && floor(var.access_log_retention_days) == var.access_log_retention_days
+    error_message = "access_log_retention_days must be a whole number of at least 1."
+  }
+}

@@ -77,3 +77,8 @@ output "cluster_kms_key_arn" {
   description = "KMS key ARN encrypting Kubernetes secrets and control-plane logs."
   value       = aws_kms_key.cluster.arn
 }
+
+output "access_log_bucket" {
+  description = "Bucket holding the checkpoint bucket's S3 server access logs (prefix s3-access/)."
+  value       = aws_s3_bucket.access_logs.id
+}

@@ -224,7 +224,7 @@ variable "cluster_log_types" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the control-plane and VPC flow log groups, in days."
+  description = "Retention of the control-plane and VPC flow log groups and of the checkpoint bucket's S3 access logs, in days."
   type        = number
   default     = 365
 

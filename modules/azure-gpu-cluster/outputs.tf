@@ -65,3 +65,8 @@ output "checkpoint_blob_endpoint" {
   description = "Blob endpoint of the checkpoint account (resolves privately inside the VNet)."
   value       = azurerm_storage_account.checkpoint.primary_blob_endpoint
 }
+
+output "log_analytics_workspace_id" {
+  description = "Log Analytics workspace holding control-plane (audit) logs and checkpoint access logs."
+  value       = azurerm_log_analytics_workspace.this.id
+}

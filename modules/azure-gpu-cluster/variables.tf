@@ -255,3 +255,40 @@ variable "admin_group_object_ids" {
     error_message = "admin_group_object_ids must be object ids (GUIDs)."
   }
 }
+
+variable "max_pods" {
+  description = "Maximum pods per node on every pool. 250 is the Azure CNI Overlay default and maximum (each node gets a /24 of pod_cidr whatever the value). ForceNew: changing it re-creates the pools."
+  type        = number
+  default     = 250
+
+  validation {
+    condition     = var.max_pods >= 50 && var.max_pods <= 250 && floor(var.max_pods) == var.max_pods
+    error_message = "max_pods must be a whole number between 50 and 250."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the Log Analytics workspace holding control-plane (audit) logs and checkpoint access logs, in days."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.log_retention_days >= 30 && var.log_retention_days <= 730 && floor(var.log_retention_days) == var.log_retention_days
+    error_message = "log_retention_days must be a whole number between 30 and 730."
+  }
+}
+
+variable "control_plane_log_categories" {
+  description = "AKS resource-log categories sent to the Log Analytics workspace. kube-audit-admin is the audit log without get/list requests; add kube-audit for all of them (much larger)."
+  type        = list(string)
+  default     = ["kube-apiserver", "kube-audit-admin", "kube-controller-manager", "kube-scheduler", "cluster-autoscaler", "guard"]
+
+  validation {
+    condition = alltrue([for c in var.control_plane_log_categories : contains([
+      "kube-apiserver", "kube-audit", "kube-audit-admin", "kube-controller-manager", "kube-scheduler",
+      "cluster-autoscaler", "cloud-controller-manager", "guard", "csi-azuredisk-controller",
+      "csi-azurefile-controller", "csi-snapshot-controller",
+    ], c)]) && length(var.control_plane_log_categories) > 0
+    error_message = "control_plane_log_categories must be non-empty AKS log categories: kube-apiserver, kube-audit, kube-audit-admin, kube-controller-manager, kube-scheduler, cluster-autoscaler, cloud-controller-manager, guard, csi-azuredisk-controller, csi-azurefile-controller, csi-snapshot-controller."
+  }
+}

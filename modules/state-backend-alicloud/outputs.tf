@@ -28,3 +28,8 @@ output "backend_config" {
     tablestore_table    = alicloud_ots_table.lock.table_name
   }
 }
+
+output "access_log_bucket" {
+  description = "Bucket holding the state bucket's OSS access logs (prefix oss-access/)."
+  value       = alicloud_oss_bucket.access_logs.bucket
+}

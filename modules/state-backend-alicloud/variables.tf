@@ -50,3 +50,14 @@ variable "noncurrent_version_days" {
     error_message = "noncurrent_version_days must be at least 1."
   }
 }
+
+variable "access_log_retention_days" {
+  description = "Days the state bucket's OSS access logs are kept."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.access_log_retention_days >= 1 && floor(var.access_log_retention_days) == var.access_log_retention_days
+    error_message = "access_log_retention_days must be a whole number of at least 1."
+  }
+}

@@ -28,3 +28,8 @@ output "backend_config" {
     use_lockfile = true
   }
 }
+
+output "access_log_bucket" {
+  description = "Bucket holding the state bucket's S3 server access logs (prefix s3-access/)."
+  value       = aws_s3_bucket.access_logs.id
+}

@@ -45,3 +45,14 @@ variable "kms_deletion_window_days" {
     error_message = "kms_deletion_window_days must be between 7 and 30."
   }
 }
+
+variable "access_log_retention_days" {
+  description = "Days the state bucket's S3 server access logs (who read or wrote state) are kept."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.access_log_retention_days >= 1 && floor(var.access_log_retention_days) == var.access_log_retention_days
+    error_message = "access_log_retention_days must be a whole number of at least 1."
+  }
+}

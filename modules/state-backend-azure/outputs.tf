@@ -22,3 +22,8 @@ output "backend_config" {
     use_azuread_auth     = true
   }
 }
+
+output "log_analytics_workspace_id" {
+  description = "Log Analytics workspace holding the state account's blob access logs."
+  value       = azurerm_log_analytics_workspace.this.id
+}

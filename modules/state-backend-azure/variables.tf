@@ -77,3 +77,14 @@ variable "retention_days" {
     error_message = "retention_days must be between 1 and 365."
   }
 }
+
+variable "log_retention_days" {
+  description = "Retention of the Log Analytics workspace holding the state account's blob access logs (who read or wrote state), in days."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.log_retention_days >= 30 && var.log_retention_days <= 730 && floor(var.log_retention_days) == var.log_retention_days
+    error_message = "log_retention_days must be a whole number between 30 and 730."
+  }
+}

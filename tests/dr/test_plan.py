@@ -66,15 +66,17 @@ def test_feasible_plan_steps_and_critical_path(
     scale = steps["scale-standby"]
     assert scale.commands == (
         "aws eks update-nodegroup-config --region us-west-2 --cluster-name s-standby "
-        "--nodegroup-name standby-h100 --scaling-config minSize=2,maxSize=2,desiredSize=2",
+        "--nodegroup-name s-standby-standby-h100 --scaling-config minSize=2,maxSize=2,desiredSize=2",
     )
     assert scale.rollback_commands == (
         "aws eks update-nodegroup-config --region us-west-2 --cluster-name s-standby "
-        "--nodegroup-name standby-h100 --scaling-config minSize=0,maxSize=2,desiredSize=0",
+        "--nodegroup-name s-standby-standby-h100 --scaling-config minSize=0,maxSize=2,desiredSize=0",
     )
     assert all(s.action and s.verify and s.rollback for s in result.steps)
-    assert "aws route53 change-resource-record-sets" in steps["traffic-train"].commands[0]
-    assert "standby=16" in steps["traffic-train"].commands[0]
+    traffic = steps["traffic-train"].commands[0]
+    assert traffic.startswith("aws route53 update-health-check --health-check-id ")
+    assert "<health-check-id-of-train> --inverted" in traffic
+    assert "to standby" in traffic
 
 
 def test_shortfall_makes_the_outage_infeasible(
@@ -154,7 +156,7 @@ def test_cross_cloud_failover_uses_each_clouds_commands(
     assert result.feasible
     steps = {s.id: s for s in result.steps}
     assert steps["scale-az"].commands == (
-        "az aks nodepool update --resource-group s-az --cluster-name s-az --name sba10 "
+        "az aks nodepool update --resource-group s-az-rg --cluster-name s-az --name sba10 "
         "--update-cluster-autoscaler --min-count 2 --max-count 2",
     )
     assert (

@@ -19,9 +19,10 @@ from tests.terraform.conftest import run_terraform
 
 PLUGIN_DIR = os.environ.get("INFRA_TF_PLUGIN_DIR", "")
 ROOTS = [
-    "terraform/llm-train/aws-use1",  # EFA, placement groups, taints
+    "terraform/llm-train/aws-use1",  # EFA, placement groups, taints, a standby pool
     "terraform/chat-serving/use2",  # autoscaling bounds, a spot pool
     "terraform/research-sandbox/_global",  # the S3 state backend
+    "terraform/aws-dr/_dr",  # S3 replication with RTC, Route 53 failover, alarms, 2 regions
 ]
 
 pytestmark = pytest.mark.skipif(
@@ -33,7 +34,15 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("validate") / "build"
-    result = run_cli("render", str(ROOT / "stacks"), "-o", str(out), "--target", "terraform")
+    result = run_cli(
+        "render",
+        str(ROOT / "stacks"),
+        str(ROOT / "tests/data/stacks/aws_dr.py"),
+        "-o",
+        str(out),
+        "--target",
+        "terraform",
+    )
     assert result.returncode == 0, result.stderr
     return out
 
