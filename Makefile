@@ -17,7 +17,7 @@ INFRA_TF_PLUGIN_DIR ?= $(shell for d in "$$HOME/.terraform.d/plugins" /usr/local
 export INFRA_TF_PLUGIN_DIR
 
 .DEFAULT_GOAL := help
-.PHONY: help venv checkov demo test lint docs validate render dr-check cost catalog schemas golden clean
+.PHONY: help venv checkov demo test lint docs validate render dr-check cost catalog schemas golden pulumi-preview clean
 
 help:
 	@echo "make demo       validate, catalog, cost, DR check and render of the example stacks in $(STACKS)"
@@ -29,6 +29,7 @@ help:
 	@echo "make golden     regenerate the golden renders under tests/golden (review the diff)"
 	@echo "make schemas    re-extract provider schemas into tests/schemas (needs the npm registry)"
 	@echo "make docs       regenerate the inputs tables of modules/*/README.md"
+	@echo "make pulumi-preview STACK=<name>  pulumi preview of a rendered stack (needs the Pulumi CLI)"
 	@echo "make cost       infra cost \$$STACKS"
 	@echo "variables: STACKS=$(STACKS) OUT=$(OUT) PYTHON=$(PYTHON)"
 
@@ -36,7 +37,7 @@ help:
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,pulumi]'
 	@touch $@
 
 venv: $(VENV)/.installed
@@ -81,6 +82,16 @@ catalog: venv
 
 test: venv checkov
 	INFRA_CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
+
+# Preview a rendered Pulumi project with your Pulumi CLI, on this repository's venv.
+pulumi-preview: render
+	@test -n "$(STACK)" || { echo "usage: make pulumi-preview STACK=<stack name> [OUT=$(OUT)]" >&2; exit 2; }
+	@test -f "$(OUT)/pulumi/$(STACK)/Pulumi.yaml" || { echo "pulumi-preview: no Pulumi project $(OUT)/pulumi/$(STACK) (rendered: $$(ls $(OUT)/pulumi 2>/dev/null | tr '\n' ' '))" >&2; exit 2; }
+	@command -v pulumi >/dev/null 2>&1 || { echo "pulumi-preview: the Pulumi CLI is not on PATH. Install it, run 'pulumi login', then run this again. The project is ready in $(OUT)/pulumi/$(STACK)." >&2; exit 1; }
+	cd "$(OUT)/pulumi/$(STACK)" && \
+	  env=$$(ls Pulumi.*.yaml | sed -n 's/^Pulumi\.\(.*\)\.yaml$$/\1/p' | head -n 1) && \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" pulumi stack select --create "$$env" && \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" pulumi preview --stack "$$env"
 
 golden: venv
 	$(BIN)/python -m tools.update_golden

@@ -74,8 +74,15 @@ def _dr(stack: ResolvedStack, catalog: Catalog) -> Emitted:
     return Emitted(dr_files(stack, catalog) if stack.dr is not None else {})
 
 
+def _pulumi(stack: ResolvedStack, catalog: Catalog) -> Emitted:
+    from infra.pulumi.emit import pulumi_files  # noqa: PLC0415  (keeps CLI start-up lean)
+
+    return Emitted(pulumi_files(stack, catalog))
+
+
 TARGETS: Mapping[str, Target] = {
     "terraform": Target("terraform", _terraform),
+    "pulumi": Target("pulumi", _pulumi),
     "dr": Target("dr", _dr, deploys=False),
 }
 

@@ -1,0 +1,417 @@
+"""A normalized inventory of what a stack deploys, from the Terraform roots or the Pulumi program.
+
+Both sides reduce to the same shape (sorted lists of flat records per kind), so the parity test
+compares them with ``==`` and shows a unified diff of the JSON when they differ:
+
+- ``clusters``: cluster, cloud, region, Kubernetes minor version, private API endpoint;
+- ``node_pools``: cluster, pool, instance type, GPU, min / desired / max nodes, RDMA, spot;
+- ``buckets``: cluster, kind, name, versioned, encrypted, public access blocked;
+- ``replication`` and ``dns_records``: filled from the stack-wide DR modules on the Terraform side
+  (``modules/dr-*``) once roots call them; the Pulumi side has no DR component yet, so a DR
+  change that adds them to the roots fails parity until the program creates them too.
+
+The Terraform side reads the rendered roots (python-hcl2) and applies each module's known
+semantics (one ``aws_eks_node_group`` per ``node_pools`` entry, the AKS default pool, ACK's
+fixed-size pools); the Pulumi side reads the resources registered under Pulumi's mocks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import hcl2
+
+Record = dict[str, Any]
+Inventory = dict[str, list[Record]]
+KINDS = ("clusters", "node_pools", "buckets", "replication", "dns_records")
+
+# azure-gpu-cluster: InfiniBand comes with the VM size ("r" feature letter), RDMA pools are
+# pinned to one zone; the module-made system pool when system_pool is null.
+_INFINIBAND_SIZE = re.compile(r"^Standard_[A-Z]+[0-9]+[a-z]*r[a-z]*(_|$)")
+_AKS_DEFAULT_SYSTEM = {"pool": "system", "instance_type": "Standard_D4s_v5", "gpu": None}
+
+
+def empty() -> Inventory:
+    return {kind: [] for kind in KINDS}
+
+
+def normalized(inventory: Inventory) -> Inventory:
+    """Records sorted, so the order resources were declared in does not matter."""
+    return {
+        kind: sorted(records, key=lambda r: json.dumps(r, sort_keys=True))
+        for kind, records in inventory.items()
+    }
+
+
+def as_text(inventory: Inventory) -> str:
+    return json.dumps(normalized(inventory), indent=1, sort_keys=True)
+
+
+def minor(version: str) -> str:
+    """ "1.36" from "1.36" or "1.36.1-aliyun.1"."""
+    return ".".join(version.split("-", maxsplit=1)[0].split(".")[:2])
+
+
+# -- Terraform ------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """python-hcl2 8 keeps HCL quotes and adds markers; strip both."""
+    if isinstance(value, str):
+        return json.loads(value) if len(value) >= 2 and value[0] == value[-1] == '"' else value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items() if not str(k).startswith("__")}
+    return value
+
+
+def module_calls(main_tf: Path) -> dict[str, dict[str, Any]]:
+    """Module label -> its arguments, from a root's main.tf."""
+    document = _plain(hcl2.loads(main_tf.read_text(encoding="utf-8")))
+    calls: dict[str, dict[str, Any]] = {}
+    for block in document.get("module", []):
+        calls.update(block)
+    return calls
+
+
+def terraform_inventory(render_dir: Path, stack: str) -> Inventory:
+    """The inventory of ``render_dir/terraform/<stack>/``, by the modules' semantics."""
+    inventory = empty()
+    for root in sorted((render_dir / "terraform" / stack).iterdir()):
+        for call in module_calls(root / "main.tf").values():
+            module = Path(call["source"]).name
+            if module.endswith("-gpu-cluster"):
+                _CLUSTER_MODULES[module](root.name, call, inventory)
+            elif module.startswith("dr-"):
+                _dr_module(call, inventory)
+    return inventory
+
+
+def _cluster_record(cluster: str, cloud: str, call: Mapping[str, Any]) -> Record:
+    return {
+        "cluster": cluster,
+        "cloud": cloud,
+        "region": call["region"],
+        "kubernetes_version": minor(call["kubernetes_version"]),
+        "private_endpoint": not call.get("endpoint_public_access", False),
+    }
+
+
+def _pool_record(cluster: str, key: str, pool: Mapping[str, Any], desired: int | None) -> Record:
+    return {
+        "cluster": cluster,
+        "pool": key,
+        "instance_type": pool["instance_type"],
+        "gpu": pool.get("gpu"),
+        "min_nodes": pool["min_nodes"],
+        "desired_nodes": desired,
+        "max_nodes": pool["max_nodes"],
+        "rdma": bool(pool.get("rdma", False)),
+        "spot": bool(pool.get("spot", False)),
+    }
+
+
+def _bucket_record(cluster: str, kind: str, name: str) -> Record:
+    # Every cluster module makes its checkpoint store versioned, encrypted and private.
+    return {
+        "cluster": cluster,
+        "kind": kind,
+        "name": name,
+        "versioned": True,
+        "encrypted": True,
+        "public_access_blocked": True,
+    }
+
+
+def _aws_module(cluster: str, call: Mapping[str, Any], inventory: Inventory) -> None:
+    inventory["clusters"].append(_cluster_record(cluster, "aws", call))
+    # One aws_eks_node_group per node_pools entry, scaling_config from the counts.
+    for key, pool in call["node_pools"].items():
+        inventory["node_pools"].append(_pool_record(cluster, key, pool, pool["desired_nodes"]))
+    inventory["buckets"].append(_bucket_record(cluster, "s3", call["checkpoint_bucket_name"]))
+
+
+def _azure_module(cluster: str, call: Mapping[str, Any], inventory: Inventory) -> None:
+    inventory["clusters"].append(_cluster_record(cluster, "azure", call))
+    # system_pool becomes the default pool, the others azurerm_kubernetes_cluster_node_pool;
+    # without a system_pool the module adds its own 2..3-node default pool.
+    for key, pool in call["node_pools"].items():
+        inventory["node_pools"].append(_pool_record(cluster, key, pool, pool["desired_nodes"]))
+    if call.get("system_pool") is None:
+        default = {**_AKS_DEFAULT_SYSTEM, "min_nodes": 2, "max_nodes": 3}
+        default["instance_type"] = call.get("default_system_vm_size", "Standard_D4s_v5")
+        inventory["node_pools"].append(_pool_record(cluster, "system", default, 2))
+    container = call.get("checkpoint_container_name", "checkpoints")
+    name = f"{call['storage_account_name']}/{container}"
+    inventory["buckets"].append(_bucket_record(cluster, "azure-blob", name))
+
+
+def _alicloud_module(cluster: str, call: Mapping[str, Any], inventory: Inventory) -> None:
+    inventory["clusters"].append(_cluster_record(cluster, "alicloud", call))
+    # A fixed-size pool (min == max) sets desired_size; an autoscaled one has only its bounds.
+    for key, pool in call["node_pools"].items():
+        fixed = pool["min_nodes"] == pool["max_nodes"]
+        desired = pool["desired_nodes"] if fixed else None
+        inventory["node_pools"].append(_pool_record(cluster, key, pool, desired))
+    inventory["buckets"].append(_bucket_record(cluster, "oss", call["checkpoint_bucket_name"]))
+
+
+_CLUSTER_MODULES = {
+    "aws-gpu-cluster": _aws_module,
+    "azure-gpu-cluster": _azure_module,
+    "alicloud-gpu-cluster": _alicloud_module,
+}
+
+
+def _dr_module(call: Mapping[str, Any], inventory: Inventory) -> None:
+    for key, pair in (call.get("replication_pairs") or {}).items():
+        fields = ("source_bucket", "destination_bucket", "destination_region")
+        inventory["replication"].append({"key": key, **{f: pair.get(f) for f in fields}})
+    for key, record in (call.get("dns_records") or {}).items():
+        inventory["dns_records"].append(
+            {"key": key, "name": record.get("name"), "targets": record.get("targets")}
+        )
+
+
+# -- Pulumi ---------------------------------------------------------------------------------
+
+
+def pulumi_inventory(recorder: Any, clusters: Iterable[Mapping[str, Any]]) -> Inventory:
+    """The inventory of a program run under mocks (``tests.pulumi.mocks.Recorder``).
+
+    ``clusters`` are the entries of the project's stack.json; a resource belongs to the cluster
+    whose explicit provider it uses (the program names it ``<cluster>-<cloud>``).
+    """
+    by_provider = {f"{c['name']}-{c['cloud']}": c["name"] for c in clusters}
+
+    def cluster_of(resource: Any) -> str:
+        return by_provider[recorder.provider_of(resource).name]
+
+    inventory = empty()
+    for resource in recorder.resources:
+        extract = _PULUMI_RESOURCES.get(resource.type)
+        if extract is not None:
+            extract(recorder, resource, cluster_of(resource), inventory)
+    # Replication and DNS records: no Pulumi DR component exists yet (see the module docstring).
+    return inventory
+
+
+def _count(value: Any) -> int | None:
+    """Node counts arrive as protobuf numbers (floats); the roots hold integers."""
+    return None if value is None else int(value)
+
+
+def _region(recorder: Any, resource: Any) -> str:
+    provider = recorder.provider_of(resource)
+    return str(provider.inputs.get("region") or provider.inputs.get("location"))
+
+
+def _eks_cluster(recorder: Any, r: Any, cluster: str, inventory: Inventory) -> None:
+    inventory["clusters"].append(
+        {
+            "cluster": cluster,
+            "cloud": "aws",
+            "region": _region(recorder, r),
+            "kubernetes_version": minor(r.inputs["version"]),
+            "private_endpoint": r.inputs["vpcConfig"]["endpointPrivateAccess"]
+            and not r.inputs["vpcConfig"]["endpointPublicAccess"],
+        }
+    )
+
+
+def _eks_node_group(recorder: Any, r: Any, cluster: str, inventory: Inventory) -> None:
+    template = recorder.by_id(r.inputs["launchTemplate"]["id"])
+    interfaces = template.inputs.get("networkInterfaces") or []
+    scaling = r.inputs["scalingConfig"]
+    inventory["node_pools"].append(
+        {
+            "cluster": cluster,
+            "pool": r.inputs["labels"]["infra/pool"],
+            "instance_type": r.inputs["instanceTypes"][0],
+            "gpu": r.inputs["labels"].get("infra/gpu"),
+            "min_nodes": _count(scaling["minSize"]),
+            "desired_nodes": _count(scaling["desiredSize"]),
+            "max_nodes": _count(scaling["maxSize"]),
+            "rdma": any(i.get("interfaceType") == "efa" for i in interfaces),
+            "spot": r.inputs["capacityType"] == "SPOT",
+        }
+    )
+
+
+def _s3_bucket(recorder: Any, r: Any, cluster: str, inventory: Inventory) -> None:
+    name = r.inputs["bucket"]
+    log_targets = {
+        x.inputs["targetBucket"] for x in recorder.of_type("aws:s3/bucketLogging:BucketLogging")
+    }
+    if name in log_targets:
+        return  # an access-log bucket: the inventory lists where checkpoints are stored
+
+    def on_bucket(type_: str) -> list[Any]:
+        return [x for x in recorder.of_type(type_) if x.inputs.get("bucket") == name]
+
+    versioning = on_bucket("aws:s3/bucketVersioning:BucketVersioning")
+    encryption = on_bucket(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    block = on_bucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    inventory["buckets"].append(
+        {
+            "cluster": cluster,
+            "kind": "s3",
+            "name": name,
+            "versioned": any(
+                v.inputs["versioningConfiguration"]["status"] == "Enabled" for v in versioning
+            ),
+            "encrypted": any(
+                rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
+                for e in encryption
+                for rule in e.inputs["rules"]
+            ),
+            "public_access_blocked": any(all(b.inputs.get(f) for f in flags) for b in block),
+        }
+    )
+
+
+def _aks_cluster(recorder: Any, r: Any, cluster: str, inventory: Inventory) -> None:
+    inventory["clusters"].append(
+        {
+            "cluster": cluster,
+            "cloud": "azure",
+            "region": _region(recorder, r),
+            "kubernetes_version": minor(r.inputs["kubernetesVersion"]),
+            "private_endpoint": bool(r.inputs["apiServerAccessProfile"]["enablePrivateCluster"]),
+        }
+    )
+    for profile in r.inputs["agentPoolProfiles"]:
+        inventory["node_pools"].append(_aks_pool(cluster, profile["name"], profile))
+
+
+def _aks_agent_pool(recorder: Any, r: Any, cluster: str, inventory: Inventory) -> None:
+    inventory["node_pools"].append(_aks_pool(cluster, r.inputs["agentPoolName"], r.inputs))
+
+
+def _aks_pool(cluster: str, name: str, pool: Mapping[str, Any]) -> Record:
+    zones = pool.get("availabilityZones") or []
+    return {
+        "cluster": cluster,
+        "pool": name,
+        "instance_type": pool["vmSize"],
+        "gpu": (pool.get("nodeLabels") or {}).get("infra/gpu"),
+        "min_nodes": _count(pool["minCount"]),
+        "desired_nodes": _count(pool["count"]),
+        "max_nodes": _count(pool["maxCount"]),
+        # AKS has no RDMA switch: InfiniBand comes with the size, and the module pins RDMA
+        # pools to one zone.
+        "rdma": bool(_INFINIBAND_SIZE.match(pool["vmSize"])) and len(zones) == 1,
+        "spot": pool.get("scaleSetPriority") == "Spot",
+    }
+
+
+def _azure_container(recorder: Any, r: Any, cluster: str, inventory: Inventory) -> None:
+    account_name = r.inputs["accountName"]
+    account = next(
+        a
+        for a in recorder.of_type("azure-native:storage:StorageAccount")
+        if a.inputs["accountName"] == account_name
+    )
+    blob_services = [
+        b
+        for b in recorder.of_type("azure-native:storage:BlobServiceProperties")
+        if b.inputs["accountName"] == account_name
+    ]
+    encryption = account.inputs.get("encryption") or {}
+    inventory["buckets"].append(
+        {
+            "cluster": cluster,
+            "kind": "azure-blob",
+            "name": f"{account_name}/{r.inputs['containerName']}",
+            "versioned": any(b.inputs.get("isVersioningEnabled") for b in blob_services),
+            "encrypted": bool(encryption.get("services", {}).get("blob", {}).get("enabled")),
+            "public_access_blocked": account.inputs.get("allowBlobPublicAccess") is False
+            and account.inputs.get("publicNetworkAccess") == "Disabled"
+            and r.inputs.get("publicAccess") == "None",
+        }
+    )
+
+
+def _ack_cluster(recorder: Any, r: Any, cluster: str, inventory: Inventory) -> None:
+    inventory["clusters"].append(
+        {
+            "cluster": cluster,
+            "cloud": "alicloud",
+            "region": _region(recorder, r),
+            "kubernetes_version": minor(r.inputs["version"]),
+            "private_endpoint": not r.inputs["slbInternetEnabled"],
+        }
+    )
+
+
+def _ack_node_pool(recorder: Any, r: Any, cluster: str, inventory: Inventory) -> None:
+    labels = {label["key"]: label["value"] for label in r.inputs.get("labels") or []}
+    scaling = r.inputs.get("scalingConfig")
+    desired = r.inputs.get("desiredSize")
+    inventory["node_pools"].append(
+        {
+            "cluster": cluster,
+            "pool": labels["infra/pool"],
+            "instance_type": r.inputs["instanceTypes"][0],
+            "gpu": labels.get("infra/gpu"),
+            "min_nodes": _count(scaling["minSize"] if scaling else desired),
+            "desired_nodes": _count(desired),
+            "max_nodes": _count(scaling["maxSize"] if scaling else desired),
+            "rdma": labels.get("infra/rdma") == "erdma",
+            "spot": r.inputs.get("spotStrategy", "NoSpot") != "NoSpot",
+        }
+    )
+
+
+def _oss_bucket(recorder: Any, r: Any, cluster: str, inventory: Inventory) -> None:
+    name = r.inputs["bucket"]
+    log_targets = {
+        (b.inputs.get("logging") or {}).get("targetBucket")
+        for b in recorder.of_type("alicloud:oss/bucket:Bucket")
+    }
+    if name in log_targets:
+        return  # an access-log bucket: the inventory lists where checkpoints are stored
+    blocks = [
+        b
+        for b in recorder.of_type("alicloud:oss/bucketPublicAccessBlock:BucketPublicAccessBlock")
+        if b.inputs["bucket"] == name
+    ]
+    acls = [
+        a
+        for a in recorder.of_type("alicloud:oss/bucketAcl:BucketAcl")
+        if a.inputs["bucket"] == name
+    ]
+    inventory["buckets"].append(
+        {
+            "cluster": cluster,
+            "kind": "oss",
+            "name": name,
+            "versioned": (r.inputs.get("versioning") or {}).get("status") == "Enabled",
+            "encrypted": (r.inputs.get("serverSideEncryptionRule") or {}).get("sseAlgorithm")
+            == "KMS",
+            "public_access_blocked": any(b.inputs.get("blockPublicAccess") for b in blocks)
+            and all(a.inputs.get("acl") == "private" for a in acls)
+            and bool(acls),
+        }
+    )
+
+
+_PULUMI_RESOURCES = {
+    "aws:eks/cluster:Cluster": _eks_cluster,
+    "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
+    "aws:s3/bucket:Bucket": _s3_bucket,
+    "azure-native:containerservice:ManagedCluster": _aks_cluster,
+    "azure-native:containerservice:AgentPool": _aks_agent_pool,
+    "azure-native:storage:BlobContainer": _azure_container,
+    "alicloud:cs/managedKubernetes:ManagedKubernetes": _ack_cluster,
+    "alicloud:cs/nodePool:NodePool": _ack_node_pool,
+    "alicloud:oss/bucket:Bucket": _oss_bucket,
+}
