@@ -165,9 +165,7 @@ def test_module_skips_carry_reasons() -> None:
 
 
 def test_skip_pattern() -> None:
-    good = (
-        "  #checkov:skip=CKV_AWS_144:replicated by modules/dr-<cloud> when the stack has DR"
-    )
+    good = "  #checkov:skip=CKV_AWS_144:replicated by modules/dr-<cloud> when the stack has DR"
     match = SKIP.search(good)
     assert match and match.group("id") == "CKV_AWS_144"
     assert SKIP.search("#checkov:skip=CKV2_AZURE_21:logged by a diagnostic setting instead")
