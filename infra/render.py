@@ -47,6 +47,9 @@ class Root:
 class Emitted:
     files: Mapping[str, str]
     roots: tuple[Root, ...] = ()
+    # Files the render only seeds: once they exist, users own them (a Pulumi stack's config,
+    # which `pulumi config set` writes), so a re-render keeps the previous copy.
+    seeds: frozenset[str] = frozenset()
 
 
 Emitter = Callable[[ResolvedStack, Catalog], Emitted]
@@ -77,7 +80,15 @@ def _dr(stack: ResolvedStack, catalog: Catalog) -> Emitted:
 def _pulumi(stack: ResolvedStack, catalog: Catalog) -> Emitted:
     from infra.pulumi.emit import pulumi_files  # noqa: PLC0415  (keeps CLI start-up lean)
 
-    return Emitted(pulumi_files(stack, catalog))
+    files = pulumi_files(stack, catalog)
+    seeds = frozenset(
+        path
+        for path in files
+        if path.rsplit("/", 1)[-1].startswith("Pulumi.")
+        and path.endswith(".yaml")
+        and not path.endswith("/Pulumi.yaml")
+    )
+    return Emitted(files, seeds=seeds)
 
 
 TARGETS: Mapping[str, Target] = {
@@ -102,6 +113,7 @@ def render_stacks(
     """Emit every target for every stack and write the tree atomically; returns the manifest."""
     files: dict[str, str] = {}
     roots: list[Root] = []
+    seeds: set[str] = set()
     for stack in stacks:
         with_standby = deployed(stack, catalog)
         for name in targets:
@@ -113,9 +125,11 @@ def render_stacks(
                     raise OutputError(f"two different artifacts would be written to {path}")
                 files[path] = text
             roots.extend(emitted.roots)
+            seeds |= emitted.seeds
     manifest = _manifest(stacks, targets, files, roots)
+    manifest["seeded"] = sorted(seeds)
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-    write_tree(out, files, carried_roots=[r.path for r in roots])
+    write_tree(out, files, carried_roots=[r.path for r in roots], kept_files=sorted(seeds))
     return manifest
 
 
@@ -166,8 +180,17 @@ def apply_order(roots: Sequence[Root]) -> list[str]:
 # -- the atomic write ---------------------------------------------------------------------------
 
 
-def write_tree(out: Path, files: Mapping[str, str], carried_roots: Sequence[str] = ()) -> None:
-    """Make ``out`` hold exactly ``files``; on any failure the previous ``out`` is untouched."""
+def write_tree(
+    out: Path,
+    files: Mapping[str, str],
+    carried_roots: Sequence[str] = (),
+    kept_files: Sequence[str] = (),
+) -> None:
+    """Make ``out`` hold exactly ``files``; on any failure the previous ``out`` is untouched.
+
+    Terraform's working state in ``carried_roots`` and any of ``kept_files`` that the previous
+    tree already had are carried over from it instead.
+    """
     out = out.absolute()
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: output path is a file (allowed: a directory, new or existing)")
@@ -186,7 +209,7 @@ def write_tree(out: Path, files: Mapping[str, str], carried_roots: Sequence[str]
                 handle.flush()
                 os.fsync(handle.fileno())
         if out.is_dir():
-            _carry_over(out, staging, carried_roots)
+            _carry_over(out, staging, carried_roots, kept_files)
         _swap_into_place(staging, out)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -203,7 +226,11 @@ def _safe_relative(path: str) -> str:
     return str(pure)
 
 
-def _carry_over(old: Path, new: Path, roots: Sequence[str]) -> None:
+def _carry_over(old: Path, new: Path, roots: Sequence[str], kept: Sequence[str]) -> None:
+    for relative in kept:
+        source = old / _safe_relative(relative)
+        if source.is_file():
+            shutil.copy2(source, new / relative)
     for root in roots:
         for name in _CARRIED_OVER:
             source = old / root / name

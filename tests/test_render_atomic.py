@@ -122,3 +122,13 @@ def test_apply_order_respects_dependencies() -> None:
     cyclic = [Root("x", "s", None, "aws", "r", ("y",)), Root("y", "s", None, "aws", "r", ("x",))]
     with pytest.raises(OutputError, match="cycle"):
         apply_order(cyclic)
+
+
+def test_seeded_files_are_kept_once_users_own_them(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    seed = "pulumi/s/Pulumi.prod.yaml"
+    write_tree(out, {seed: "config: {}\n"}, kept_files=[seed])
+    (out / seed).write_text("config:\n  s:dr_aws_dns_zone_id: Z123\n")  # pulumi config set
+    write_tree(out, {seed: "config: {}\n", "x.txt": "new\n"}, kept_files=[seed])
+    assert (out / seed).read_text() == "config:\n  s:dr_aws_dns_zone_id: Z123\n"
+    assert (out / "x.txt").read_text() == "new\n"

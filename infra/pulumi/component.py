@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 import pulumi
 
-__all__ = ["CLUSTER_OUTPUTS", "CloudComponents", "GpuClusterComponent"]
+__all__ = [
+    "CLUSTER_OUTPUTS",
+    "CloudComponents",
+    "DisasterRecoveryComponent",
+    "GpuClusterComponent",
+]
 
 # The outputs every Terraform root exports from its cluster module, in the same order.
 CLUSTER_OUTPUTS = (
@@ -33,6 +38,16 @@ class GpuClusterComponent(pulumi.ComponentResource):
     def common_outputs(self) -> dict[str, pulumi.Output[object]]:
         """The outputs a Terraform root exports from its module, by the same names."""
         return {name: getattr(self, name) for name in CLUSTER_OUTPUTS}
+
+
+class DisasterRecoveryComponent(pulumi.ComponentResource):
+    """A DR component (``infra:<cloud>:DisasterRecovery``): its module's outputs by name."""
+
+    OUTPUTS: tuple[str, ...] = ()
+
+    def outputs(self) -> dict[str, pulumi.Output[object]]:
+        """The outputs of the Terraform module it mirrors, by the same names."""
+        return {name: getattr(self, name) for name in self.OUTPUTS}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,13 @@
-"""The rendered Pulumi program's body: ``stack.json`` in, one component per cluster out.
+"""The rendered Pulumi program's body: ``stack.json`` in, one component per cluster and one per
+call of the Terraform ``_dr`` root out.
 
-The rendered ``__main__.py`` only calls :func:`create_clusters` on :func:`load_stack_document`,
-so the project runs without the original stack file. A cloud's component module is imported on
+The rendered ``__main__.py`` only calls :func:`create_stack` on :func:`load_stack_document`, so
+the project runs without the original stack file. A cloud's component module is imported on
 first use, so a project needs only the provider packages of the clouds it uses.
+
+The ``_dr`` root's variables (DNS zones, alarm targets, service endpoints) are Pulumi config keys
+of the same names (``pulumi config set dr_aws_dns_zone_id Z0123...``): a key without a value
+takes the variable's default, and a required one fails the program naming the key.
 """
 
 from __future__ import annotations
@@ -18,13 +23,18 @@ import pulumi
 
 from infra.errors import InfraError
 from infra.pulumi.component import CloudComponents, GpuClusterComponent
+from infra.pulumi.dr import DR_COMPONENT_MODULES, ConfigVariable, DrCall, load_dr_calls
 
 __all__ = [
     "COMPONENT_MODULES",
     "ClusterDocument",
+    "MissingConfigError",
     "StackDocument",
     "cloud_components",
+    "config_inputs",
     "create_clusters",
+    "create_disaster_recovery",
+    "create_stack",
     "load_stack_document",
 ]
 
@@ -36,7 +46,11 @@ COMPONENT_MODULES: Mapping[str, str] = MappingProxyType(
         "alicloud": "infra.pulumi.alicloud",
     }
 )
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the "dr" calls and their "config" variables
+
+
+class MissingConfigError(InfraError, pulumi.RunError):
+    """A required config key has no value (a RunError: Pulumi prints the message, no traceback)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +71,7 @@ class StackDocument:
     environment: str
     owner: str
     clusters: tuple[ClusterDocument, ...]
+    dr: tuple[DrCall, ...] = ()
 
 
 def load_stack_document(path: Path) -> StackDocument:
@@ -74,7 +89,13 @@ def load_stack_document(path: Path) -> StackDocument:
         ClusterDocument(str(c["name"]), str(c["cloud"]), str(c["region"]), dict(c["inputs"]))
         for c in data["clusters"]
     )
-    return StackDocument(str(data["stack"]), str(data["environment"]), str(data["owner"]), clusters)
+    return StackDocument(
+        str(data["stack"]),
+        str(data["environment"]),
+        str(data["owner"]),
+        clusters,
+        load_dr_calls(data),
+    )
 
 
 def cloud_components(cloud: str) -> CloudComponents:
@@ -103,3 +124,69 @@ def create_clusters(document: StackDocument) -> dict[str, GpuClusterComponent]:
         pulumi.export(cluster.name, component.common_outputs())
         created[cluster.name] = component
     return created
+
+
+def config_inputs(call: DrCall, config: pulumi.Config) -> dict[str, object]:
+    """The module inputs that come from root variables, read from Pulumi config."""
+    values: dict[str, object] = {}
+    for key, variable in call.variables.items():
+        values[key] = _config_value(variable, config)
+    return values
+
+
+def _config_value(variable: ConfigVariable, config: pulumi.Config) -> object:
+    # A string is set as is (pulumi config set k Z0123); other types are JSON / YAML values.
+    try:
+        value = (
+            config.get(variable.name)
+            if variable.type == "string"
+            else config.get_object(variable.name)
+        )
+    except (ValueError, pulumi.ConfigTypeError) as exc:
+        raise MissingConfigError(
+            f"config {config.name}:{variable.name} must be {variable.type} as JSON ({exc})"
+        ) from None
+    if value is not None:
+        return value
+    if variable.required:
+        raise MissingConfigError(
+            f"config {config.name}:{variable.name} is required and not set: "
+            f"{variable.description} Set it with: pulumi config set {variable.name} <value>"
+        )
+    return variable.default
+
+
+def create_disaster_recovery(document: StackDocument) -> dict[str, pulumi.ComponentResource]:
+    """One explicit provider and one DR component per call of the Terraform ``_dr`` root."""
+    config = pulumi.Config()
+    # Every call's config first: a missing key fails before any resource is registered.
+    inputs = {call.label: {**call.inputs, **config_inputs(call, config)} for call in document.dr}
+    created: dict[str, pulumi.ComponentResource] = {}
+    for call in document.dr:
+        module_name = DR_COMPONENT_MODULES.get(call.module)
+        if module_name is None:
+            raise InfraError(
+                f"no Pulumi component for module {call.module!r} "
+                f"(allowed: {', '.join(DR_COMPONENT_MODULES)})"
+            )
+        factory = getattr(importlib.import_module(module_name), "COMPONENT", None)
+        if not callable(factory):
+            raise InfraError(f"{module_name} does not define COMPONENT")
+        # One provider per (cloud, region) call, as the root's provider (alias) of that call.
+        provider = cloud_components(call.cloud).provider(
+            f"{call.resource_name}-provider", call.region
+        )
+        component = factory(
+            call.resource_name,
+            inputs[call.label],
+            pulumi.ResourceOptions(providers=[provider]),
+        )
+        pulumi.export(call.label, component.outputs())
+        created[call.label] = component
+    return created
+
+
+def create_stack(document: StackDocument) -> None:
+    """Everything the Terraform roots of the stack deploy: the clusters, then the DR pieces."""
+    create_clusters(document)
+    create_disaster_recovery(document)

@@ -16,6 +16,13 @@ from tests.conftest import ROOT
 
 EXAMPLE_STACKS = ("chat-serving", "embeddings", "llm-train", "research-sandbox")
 PULUMI_PACKAGES = ("pulumi", "pulumi_aws", "pulumi_azure_native", "pulumi_alicloud")
+# What users set with `pulumi config set` (the _dr roots' variables without a default, and the
+# Azure DNS zone so that the failover names get their CNAMEs); the rest keep their defaults.
+DR_CONFIG = {
+    "dr_aws_dns_zone_id": "Z0123456789EXAMPLE",
+    "dr_alicloud_dns_zone_name": "example.com",
+    "dr_azure_dns_zone": {"name": "example.com", "resource_group_name": "dns-rg"},
+}
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +65,7 @@ def programs(rendered: Path) -> dict[str, Any]:
 
     return {
         stack: run_rendered_project(
-            rendered / "pulumi" / stack, stack_json(rendered, stack)["environment"]
+            rendered / "pulumi" / stack, stack_json(rendered, stack)["environment"], DR_CONFIG
         )
         for stack in EXAMPLE_STACKS
     }

@@ -6,9 +6,12 @@ compares them with ``==`` and shows a unified diff of the JSON when they differ:
 - ``clusters``: cluster, cloud, region, Kubernetes minor version, private API endpoint;
 - ``node_pools``: cluster, pool, instance type, GPU, min / desired / max nodes, RDMA, spot;
 - ``buckets``: cluster, kind, name, versioned, encrypted, public access blocked;
-- ``replication`` and ``dns_records``: filled from the stack-wide DR modules on the Terraform side
-  (``modules/dr-*``) once roots call them; the Pulumi side has no DR component yet, so a DR
-  change that adds them to the roots fails parity until the program creates them too.
+- ``replication``: key (protected cluster), source and destination bucket / storage account,
+  destination region; ``dns_records``: key, failover name, targets in failover order. The
+  Terraform side reads them from the ``_dr`` root's calls of ``modules/dr-*``; the Pulumi side
+  rebuilds them from what the DR components register, following the links a resolver would
+  (Route 53 failover chains through health checks and aliases, Traffic Manager endpoint
+  priorities, GTM default then failover pools), so a wrong order or a broken link shows.
 
 The Terraform side reads the rendered roots (python-hcl2) and applies each module's known
 semantics (one ``aws_eks_node_group`` per ``node_pools`` entry, the AKS default pool, ACK's
@@ -77,6 +80,15 @@ def module_calls(main_tf: Path) -> dict[str, dict[str, Any]]:
     for block in document.get("module", []):
         calls.update(block)
     return calls
+
+
+def root_variables(variables_tf: Path) -> dict[str, dict[str, Any]]:
+    """Variable name -> its attributes, from a root's variables.tf."""
+    document = _plain(hcl2.loads(variables_tf.read_text(encoding="utf-8")))
+    variables: dict[str, dict[str, Any]] = {}
+    for block in document.get("variable", []):
+        variables.update(block)
+    return variables
 
 
 def terraform_inventory(render_dir: Path, stack: str) -> Inventory:
@@ -181,11 +193,16 @@ def _dr_module(call: Mapping[str, Any], inventory: Inventory) -> None:
 # -- Pulumi ---------------------------------------------------------------------------------
 
 
-def pulumi_inventory(recorder: Any, clusters: Iterable[Mapping[str, Any]]) -> Inventory:
+def pulumi_inventory(
+    recorder: Any,
+    clusters: Iterable[Mapping[str, Any]],
+    dr_calls: Iterable[Mapping[str, Any]] = (),
+) -> Inventory:
     """The inventory of a program run under mocks (``tests.pulumi.mocks.Recorder``).
 
-    ``clusters`` are the entries of the project's stack.json; a resource belongs to the cluster
-    whose explicit provider it uses (the program names it ``<cluster>-<cloud>``).
+    ``clusters`` and ``dr_calls`` are the entries of the project's stack.json; a resource belongs
+    to the cluster or DR call whose explicit provider it uses (the program names them
+    ``<cluster>-<cloud>`` and ``<label with dashes>-provider``).
     """
     by_provider = {f"{c['name']}-{c['cloud']}": c["name"] for c in clusters}
 
@@ -197,7 +214,14 @@ def pulumi_inventory(recorder: Any, clusters: Iterable[Mapping[str, Any]]) -> In
         extract = _PULUMI_RESOURCES.get(resource.type)
         if extract is not None:
             extract(recorder, resource, cluster_of(resource), inventory)
-    # Replication and DNS records: no Pulumi DR component exists yet (see the module docstring).
+    dr_names = {
+        f"{c['label'].replace('_', '-')}-provider": str(c["inputs"]["name"]) for c in dr_calls
+    }
+    for resource in recorder.resources:
+        extract_dr = _PULUMI_DR_RESOURCES.get(resource.type)
+        if extract_dr is not None:
+            dr_name = dr_names[recorder.provider_of(resource).name]
+            extract_dr(recorder, resource, dr_name, inventory)
     return inventory
 
 
@@ -414,4 +438,150 @@ _PULUMI_RESOURCES = {
     "alicloud:cs/managedKubernetes:ManagedKubernetes": _ack_cluster,
     "alicloud:cs/nodePool:NodePool": _ack_node_pool,
     "alicloud:oss/bucket:Bucket": _oss_bucket,
+}
+
+
+# -- Pulumi: the DR components --------------------------------------------------------------
+
+
+def _replication(key: str, source: str, destination: str, region: str | None) -> Record:
+    return {
+        "key": key,
+        "source_bucket": source,
+        "destination_bucket": destination,
+        "destination_region": region,
+    }
+
+
+def _s3_replication(recorder: Any, r: Any, dr_name: str, inventory: Inventory) -> None:
+    (rule,) = r.inputs["rules"]
+    destination = rule["destination"]
+    # The replica key is in the destination bucket's region: arn:aws:kms:<region>:...
+    region = destination["encryptionConfiguration"]["replicaKmsKeyId"].split(":")[3]
+    inventory["replication"].append(
+        _replication(
+            rule["id"].removeprefix("checkpoints-"),
+            r.inputs["bucket"],
+            destination["bucket"].rsplit(":::", 1)[1],
+            region,
+        )
+    )
+
+
+def _route53_primary(recorder: Any, r: Any, dr_name: str, inventory: Inventory) -> None:
+    """From a chain's first record, follow SECONDARY records and aliases to its last target."""
+    identifier = r.inputs["setIdentifier"]
+    if not identifier.endswith("-0-primary"):
+        return
+    records = [
+        x
+        for x in recorder.of_type("aws:route53/record:Record")
+        if x.provider == r.provider and x.inputs["zoneId"] == r.inputs["zoneId"]
+    ]
+
+    def target(record: Any) -> str:
+        check = recorder.by_id(record.inputs["healthCheckId"])
+        return str(check.inputs["tags"]["Name"]).removeprefix(f"{dr_name}-")
+
+    def policy(record: Any) -> str:
+        return str(record.inputs["failoverRoutingPolicies"][0]["type"])
+
+    targets, tier = [], r
+    while True:
+        targets.append(target(tier))
+        (secondary,) = [
+            x
+            for x in records
+            if x.inputs["name"] == tier.inputs["name"] and policy(x) == "SECONDARY"
+        ]
+        if secondary.inputs.get("records"):
+            targets.append(target(secondary))
+            break
+        (alias,) = secondary.inputs["aliases"]
+        (tier,) = [
+            x for x in records if policy(x) == "PRIMARY" and route53_fqdn(x.inputs) == alias["name"]
+        ]
+    inventory["dns_records"].append(
+        {"key": identifier.removesuffix("-0-primary"), "name": r.inputs["name"], "targets": targets}
+    )
+
+
+def route53_fqdn(inputs: Mapping[str, Any]) -> str:
+    """The ``fqdn`` the mocks give a Route 53 record (see ``tests.pulumi.mocks._computed``)."""
+    return f"{inputs['name']}.zone-{inputs['zoneId']}.example"
+
+
+def _azure_replication(recorder: Any, r: Any, dr_name: str, inventory: Inventory) -> None:
+    if r.inputs["objectReplicationPolicyId"] == "default":
+        return  # the destination account's half of the policy
+    inventory["replication"].append(
+        _replication(
+            r.name.removeprefix(f"{dr_name}-"),
+            r.inputs["accountName"],
+            r.inputs["destinationAccount"].rsplit("/", 1)[1],
+            None,  # modules/dr-azure takes no destination region
+        )
+    )
+
+
+def _traffic_manager(recorder: Any, r: Any, dr_name: str, inventory: Inventory) -> None:
+    profile = r.inputs["profileName"]
+    endpoints = sorted(
+        (
+            x
+            for x in recorder.of_type("azure-native:trafficmanager:Endpoint")
+            if x.inputs["profileName"] == profile
+        ),
+        key=lambda x: x.inputs["priority"],
+    )
+    (cname,) = [
+        x
+        for x in recorder.of_type("azure-native:dns:RecordSet")
+        if x.inputs["targetResource"]["id"] == r.id
+    ]
+    inventory["dns_records"].append(
+        {
+            "key": profile.removeprefix(f"{dr_name}-"),
+            "name": cname.inputs["relativeRecordSetName"],
+            "targets": [x.inputs["endpointName"] for x in endpoints],
+        }
+    )
+
+
+def _oss_replication(recorder: Any, r: Any, dr_name: str, inventory: Inventory) -> None:
+    role = r.inputs["syncRole"]
+    inventory["replication"].append(
+        _replication(
+            role.removeprefix(f"{dr_name}-").removesuffix("-repl"),
+            r.inputs["bucket"],
+            r.inputs["destination"]["bucket"],
+            r.inputs["destination"]["location"].removeprefix("oss-"),
+        )
+    )
+
+
+def _gtm_strategy(recorder: Any, r: Any, dr_name: str, inventory: Inventory) -> None:
+    key = r.inputs["strategyName"].removesuffix("-failover")
+    pools = [p["addrPoolId"] for p in r.inputs["defaultAddrPools"]]
+    pools += [p["addrPoolId"] for p in r.inputs.get("failoverAddrPools") or []]
+    targets = [
+        recorder.by_id(pool).inputs["addressPoolName"].removeprefix(f"{key}-") for pool in pools
+    ]
+    instance = recorder.by_id(r.inputs["instanceId"])
+    access_name = f"{instance.inputs['publicRr']}.{instance.inputs['publicZoneName']}"
+    (service,) = [
+        x
+        for x in recorder.of_type("alicloud:dns/alidnsRecord:AlidnsRecord")
+        if x.inputs["value"] == access_name
+    ]
+    inventory["dns_records"].append({"key": key, "name": service.inputs["rr"], "targets": targets})
+
+
+_PULUMI_DR_RESOURCES = {
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": _s3_replication,
+    "aws:route53/record:Record": _route53_primary,
+    "azure-native:storage:ObjectReplicationPolicy": _azure_replication,
+    "azure-native:trafficmanager:Profile": _traffic_manager,
+    "alicloud:oss/bucketReplication:BucketReplication": _oss_replication,
+    "alicloud:dns/accessStrategy:AccessStrategy": _gtm_strategy,
 }

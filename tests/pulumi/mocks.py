@@ -8,6 +8,7 @@ every registration for the assertions. Import only after ``pytest.importorskip("
 
 from __future__ import annotations
 
+import json
 import runpy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -122,26 +123,47 @@ class _OutputsMonitor(MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
-def run_under_mocks(program: Callable[[], object], project: str, stack: str) -> Recorder:
-    """Run ``program`` against mocks as ``pulumi up`` would (not a preview); return the record."""
+def run_under_mocks(
+    program: Callable[[], object],
+    project: str,
+    stack: str,
+    config: Mapping[str, object] | None = None,
+) -> Recorder:
+    """Run ``program`` against mocks as ``pulumi up`` would (not a preview); return the record.
+
+    ``config`` is the project's config by key without the project prefix, as ``pulumi config
+    set`` would store it: strings as is, anything else as JSON.
+    """
     recorder = Recorder()
     monitor = _OutputsMonitor(recorder)
     pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(
+        {
+            f"{project}:{key}": value if isinstance(value, str) else json.dumps(value)
+            for key, value in (config or {}).items()
+        },
+        [],
+    )
 
     @pulumi.runtime.test
     def run() -> None:
         program()
 
-    run()
+    try:
+        run()
+    finally:
+        pulumi.runtime.set_all_config({}, [])
     recorder.urns.extend(monitor.resources)
     return recorder
 
 
-def run_rendered_project(project_dir: Path, stack: str) -> Recorder:
+def run_rendered_project(
+    project_dir: Path, stack: str, config: Mapping[str, object] | None = None
+) -> Recorder:
     """Run a rendered project's ``__main__.py`` (it reads its own ``stack.json``)."""
     main = project_dir / "__main__.py"
     return run_under_mocks(
-        lambda: runpy.run_path(str(main), run_name="__main__"), project_dir.name, stack
+        lambda: runpy.run_path(str(main), run_name="__main__"), project_dir.name, stack, config
     )
 
 
@@ -159,6 +181,10 @@ _AZURE_NAME_INPUT = {
     "azure-native:storage:StorageAccount": "accountName",
     "azure-native:storage:BlobContainer": "containerName",
     "azure-native:privatedns:PrivateZone": "privateZoneName",
+    "azure-native:trafficmanager:Profile": "profileName",
+    "azure-native:trafficmanager:Endpoint": "endpointName",
+    "azure-native:dns:RecordSet": "relativeRecordSetName",
+    "azure-native:monitor:MetricAlert": "ruleName",
 }
 
 
@@ -200,6 +226,17 @@ def _computed(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any
     elif type_ == "azure-native:storage:StorageAccount":
         account = inputs["accountName"]
         computed["primaryEndpoints"] = {"blob": f"https://{account}.blob.core.windows.net/"}
+    elif type_ == "azure-native:trafficmanager:Profile":
+        relative = inputs["dnsConfig"]["relativeName"]
+        computed["dnsConfig"] = {**inputs["dnsConfig"], "fqdn": f"{relative}.trafficmanager.net"}
+    elif type_ == "azure-native:storage:ObjectReplicationPolicy":
+        policy = inputs.get("objectReplicationPolicyId")
+        computed["policyId"] = f"policy-{name}" if policy in (None, "default") else policy
+        computed["rules"] = [{**r, "ruleId": f"rule-{name}"} for r in inputs.get("rules") or []]
+    elif type_ == "aws:route53/record:Record":
+        computed["fqdn"] = f"{inputs['name']}.zone-{inputs['zoneId']}.example"  # see inventory
+    elif type_ == "alicloud:oss/bucketReplication:BucketReplication":
+        computed["ruleId"] = f"rule-{name}"
     elif type_ == "alicloud:vpc/natGateway:NatGateway":
         computed["snatTableIds"] = f"stb-{name}"
     elif type_ == "alicloud:ecs/eipAddress:EipAddress":

@@ -186,15 +186,23 @@ def test_every_resource_uses_its_clusters_explicit_provider(
 ) -> None:
     recorder = programs[stack]
     clusters = _clusters(rendered, stack)
+    dr_calls = stack_json(rendered, stack)["dr"]
     providers = [r for r in recorder.resources if r.type.startswith("pulumi:providers:")]
-    assert sorted(p.name for p in providers) == sorted(
-        f"{c['name']}-{c['cloud']}" for c in clusters
-    )
-    for cluster in clusters:
-        provider = next(p for p in providers if p.name == f"{cluster['name']}-{cluster['cloud']}")
-        assert provider.inputs.get("region", provider.inputs.get("location")) == cluster["region"]
+    # One per cluster, and one per (cloud, region) DR call: never the default provider.
+    wanted = {f"{c['name']}-{c['cloud']}": c["region"] for c in clusters}
+    wanted |= {f"{c['label'].replace('_', '-')}-provider": c["region"] for c in dr_calls}
+    assert sorted(p.name for p in providers) == sorted(wanted)
+    for provider in providers:
+        assert (
+            provider.inputs.get("region", provider.inputs.get("location")) == wanted[provider.name]
+        )
     cloud_resources = [r for r in recorder.resources if r.custom and r not in providers]
-    assert sum(len(_of_cluster(recorder, c)) for c in clusters) == len(cloud_resources)
+    dr_resources = [
+        r for r in cloud_resources if recorder.provider_of(r).name.endswith("-provider")
+    ]
+    assert sum(len(_of_cluster(recorder, c)) for c in clusters) + len(dr_resources) == len(
+        cloud_resources
+    )
     for resource in cloud_resources:
         assert "::default" not in (resource.provider or ""), (
             f"{resource.name} uses a default provider"
@@ -207,12 +215,13 @@ def test_every_resource_uses_its_clusters_explicit_provider(
 def test_children_are_parented_to_their_component(
     stack: str, programs: dict[str, Recorder]
 ) -> None:
+    components = (":GpuCluster", ":DisasterRecovery")
     for urn in programs[stack].urns:
         type_chain = urn.split("::")[2]
-        if "pulumi:providers:" in type_chain or type_chain.endswith(":GpuCluster"):
+        if "pulumi:providers:" in type_chain or type_chain.endswith(components):
             continue
         parent = type_chain.split("$")[-2]
-        assert parent.startswith("infra:") and parent.endswith(":GpuCluster"), urn
+        assert parent.startswith("infra:") and parent.endswith(components), urn
 
 
 @pytest.mark.parametrize("cloud", sorted(MODULES))

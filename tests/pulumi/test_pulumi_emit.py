@@ -21,7 +21,7 @@ from infra.render import TARGETS, deployed
 from infra.resolve import ResolvedStack
 from tests.conftest import ROOT
 from tests.pulumi.conftest import EXAMPLE_STACKS, stack_json
-from tests.pulumi.inventory import module_calls
+from tests.pulumi.inventory import module_calls, root_variables
 
 
 def test_pulumi_is_a_render_target() -> None:
@@ -52,7 +52,7 @@ def test_project_files(
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_stack_json_holds_the_inputs_the_terraform_roots_pass(stack: str, rendered: Path) -> None:
     document = stack_json(rendered, stack)
-    assert document["schema_version"] == 1 and document["stack"] == stack
+    assert document["schema_version"] == 2 and document["stack"] == stack
     for cluster in document["clusters"]:
         root = rendered / "terraform" / stack / cluster["name"]
         call = dict(module_calls(root / "main.tf")["cluster"])
@@ -138,11 +138,43 @@ def test_stack_config_is_config_only(
     stack: str, rendered: Path, example_stacks: dict[str, ResolvedStack]
 ) -> None:
     yaml = pytest.importorskip("yaml", reason="PyYAML (a Pulumi dependency) reads the config")
-    name = f"Pulumi.{example_stacks[stack].environment}.yaml"
-    config: dict[str, Any] = yaml.safe_load((rendered / "pulumi" / stack / name).read_text())
-    assert config == {"config": {"pulumi:disable-default-providers": ["*"]}}
-    text = (rendered / "pulumi" / stack / name).read_text().lower()
+    path = rendered / "pulumi" / stack / f"Pulumi.{example_stacks[stack].environment}.yaml"
+    config: dict[str, Any] = yaml.safe_load(path.read_text())
+    # Beside the provider guard: the non-null defaults of the _dr root's variables, under the
+    # same names; required and null ones are documented in comments only.
+    expected: dict[str, Any] = {"pulumi:disable-default-providers": ["*"]}
+    dr_root = rendered / "terraform" / stack / "_dr"
+    variables = root_variables(dr_root / "variables.tf") if dr_root.is_dir() else {}
+    for name, variable in variables.items():
+        if variable.get("default") is not None:
+            expected[f"{stack}:{name}"] = variable["default"]
+        assert f"#   {name} (" in path.read_text(), f"{name} is not documented"
+    assert config == {"config": expected}
+    text = path.read_text().lower()
     assert "secure:" not in text and "password" not in text and "secret:" not in text
+
+
+@pytest.mark.parametrize("stack", EXAMPLE_STACKS)
+def test_stack_json_holds_the_dr_calls_of_the_dr_root(stack: str, rendered: Path) -> None:
+    document = stack_json(rendered, stack)
+    dr_root = rendered / "terraform" / stack / "_dr"
+    if not dr_root.is_dir():
+        assert document["dr"] == [] and document["config"] == {}
+        return
+    calls = module_calls(dr_root / "main.tf")
+    assert [c["label"] for c in document["dr"]] == list(calls)
+    variables = root_variables(dr_root / "variables.tf")
+    assert sorted(document["config"]) == sorted(variables)
+    for call in document["dr"]:
+        block = dict(calls[call["label"]])
+        assert Path(block.pop("source")).name == call["module"]
+        block.pop("providers", None)
+        for key, variable in call["variables"].items():
+            assert block.pop(key) == f"${{var.{variable}}}"
+            declared = variables[variable]
+            assert document["config"][variable]["required"] == ("default" not in declared)
+            assert document["config"][variable]["default"] == declared.get("default")
+        assert call["inputs"] == block, f"{call['label']}: stack.json and main.tf disagree"
 
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
@@ -154,7 +186,7 @@ def test_main_is_thin(stack: str, rendered: Path) -> None:
         "pathlib",
         "infra.pulumi.program",
     }
-    assert len(tree.body) == len(imports) + 1  # one statement: create the clusters
+    assert len(tree.body) == len(imports) + 1  # one statement: create the stack
 
 
 def test_rendering_needs_no_pulumi_package(tmp_path: Path) -> None:

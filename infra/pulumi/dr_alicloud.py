@@ -1,0 +1,554 @@
+"""``infra:alicloud:DisasterRecovery``: the Pulumi twin of ``modules/dr-alicloud``.
+
+OSS cross-region replication (with Replication Time Control when the RPO is 15 minutes or less
+and both regions offer it), GTM failover (instance, one DOMAIN address pool per target, health
+checks, an access strategy and the service CNAME), and CloudMonitor alarms. Same inputs (the
+module's variables), resources, names and output names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+from pulumi_alicloud import cms, dns, oss, ram
+
+from infra.pulumi.args import ComponentInputError, args_from_inputs
+from infra.pulumi.component import DisasterRecoveryComponent
+from infra.pulumi.dr import (
+    check_key,
+    check_name_region_rpo,
+    check_records,
+    nested_list,
+    nested_map,
+    nested_record,
+)
+
+__all__ = [
+    "COMPONENT",
+    "AlicloudDisasterRecovery",
+    "AlicloudDisasterRecoveryArgs",
+    "AlicloudDnsRecord",
+    "AlicloudHealthCheck",
+    "AlicloudReplicationPair",
+    "GtmMonitorNode",
+    "GtmSubscription",
+]
+
+TYPE = "infra:alicloud:DisasterRecovery"
+_REGION = re.compile(r"^[a-z]{2}-[a-z0-9-]+$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+_DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
+RTC_REGIONS = (
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-qingdao",
+    "cn-beijing",
+    "cn-zhangjiakou",
+    "cn-shenzhen",
+    "us-west-1",
+    "us-east-1",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlicloudReplicationPair:
+    """One entry of ``replication_pairs``."""
+
+    source_bucket: str
+    destination_bucket: str
+    destination_region: str
+    replica_kms_key_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlicloudDnsRecord:
+    """One entry of ``dns_records``: the primary is the default pool, the others failover."""
+
+    name: str
+    targets: tuple[str, ...]
+    ttl: int = 60
+    gtm_instance_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlicloudHealthCheck:
+    """``health_check``: the GTM health check of every address pool."""
+
+    port: int = 443
+    path: str = "/healthz"
+    failure_status_code: int = 400
+    evaluation_count: int = 3
+    timeout_ms: int = 5000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GtmMonitorNode:
+    """One entry of ``gtm_monitor_nodes``."""
+
+    city_code: str
+    isp_code: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GtmSubscription:
+    """``gtm_subscription``: terms of the GTM instances the module buys."""
+
+    period_months: int = 1
+    package_edition: str = "standard"
+    health_check_task_count: int = 100
+    sms_notification_count: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlicloudDisasterRecoveryArgs:
+    """The variables of ``modules/dr-alicloud`` (see its variables.tf for each one)."""
+
+    name: str
+    region: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    rpo_minutes: int
+    replication_pairs: Mapping[str, AlicloudReplicationPair] = field(default_factory=dict)
+    replicate_existing_objects: bool = True
+    rtc_regions: tuple[str, ...] = RTC_REGIONS
+    dns_zone_name: str | None = None
+    dns_records: Mapping[str, AlicloudDnsRecord] = field(default_factory=dict)
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    health_check: AlicloudHealthCheck = field(default_factory=AlicloudHealthCheck)
+    gtm_monitor_nodes: tuple[GtmMonitorNode, ...] = (
+        GtmMonitorNode(city_code="503", isp_code="465"),
+    )
+    gtm_address_attribute_info: str = '{"lineCodeRectifyType":"NO_NEED","lineCodes":["default"]}'
+    gtm_subscription: GtmSubscription = field(default_factory=GtmSubscription)
+    standby_node_pools: tuple[str, ...] = ()
+    standby_event_names: tuple[str, ...] = ("AUTOSCALING:SCALE_OUT_ERROR",)
+    replication_lag_metric: str | None = None
+    alarm_contact_group: str | None = None
+
+    def __post_init__(self) -> None:
+        # The module's validation blocks and preconditions, checked before anything is created.
+        check_name_region_rpo(self.name, self.region, _REGION, self.rpo_minutes)
+        for key, pair in self.replication_pairs.items():
+            where = f"replication_pairs[{key!r}]"
+            check_key(where, key)
+            for bucket in (pair.source_bucket, pair.destination_bucket):
+                if not _BUCKET.match(bucket):
+                    raise ComponentInputError(f"{where}: {bucket!r} is not a valid OSS bucket name")
+            if pair.source_bucket == pair.destination_bucket or not _REGION.match(
+                pair.destination_region
+            ):
+                raise ComponentInputError(
+                    f"{where}: needs a different destination bucket and a destination_region "
+                    "such as cn-shanghai"
+                )
+            if pair.destination_region == self.region:
+                raise ComponentInputError(
+                    f"pair {key}: destination_region {pair.destination_region} is the source "
+                    "region; disaster recovery needs a copy in another region."
+                )
+            role = f"{self.name}-{key}-repl"
+            if len(role) > 64:
+                raise ComponentInputError(
+                    f"RAM role and policy name {role} is longer than 64 characters; shorten "
+                    "name or the pair key."
+                )
+        if self.dns_zone_name is not None and not _DOMAIN.match(self.dns_zone_name):
+            raise ComponentInputError(
+                f"dns_zone_name {self.dns_zone_name!r} must be a domain name such as example.com"
+            )
+        if self.created_gtm and self.dns_zone_name is None:
+            raise ComponentInputError(
+                "dns_records needs dns_zone_name (the Alibaba Cloud DNS domain, a variable of "
+                "the root module)."
+            )
+        check_records(self.dns_records, self.endpoints, min_ttl=1, max_ttl=86400)
+        hc = self.health_check
+        if not 1 <= hc.port <= 65535 or not hc.path.startswith("/"):
+            raise ComponentInputError("health_check.port must be 1-65535, path start with '/'")
+        if hc.evaluation_count not in (1, 2, 3) or hc.timeout_ms not in (2000, 3000, 5000, 10000):
+            raise ComponentInputError(
+                "health_check.evaluation_count must be 1-3 and timeout_ms one of 2000, 3000, "
+                "5000, 10000"
+            )
+        if not self.gtm_monitor_nodes:
+            raise ComponentInputError("gtm_monitor_nodes needs at least one probe node")
+        try:
+            json.loads(self.gtm_address_attribute_info)
+        except ValueError:
+            raise ComponentInputError("gtm_address_attribute_info must be a JSON string") from None
+        sub = self.gtm_subscription
+        if sub.period_months not in (1, 2, 3, 6, 12, 24, 36) or sub.package_edition not in (
+            "standard",
+            "ultimate",
+        ):
+            raise ComponentInputError(
+                "gtm_subscription.period_months must be 1, 2, 3, 6, 12, 24 or 36 and "
+                "package_edition standard or ultimate"
+            )
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, object]) -> AlicloudDisasterRecoveryArgs:
+        """The args from the module inputs of a ``_dr`` call (as stored in ``stack.json``)."""
+        values = dict(inputs)
+        values["replication_pairs"] = nested_map(
+            AlicloudReplicationPair, "replication_pairs", inputs.get("replication_pairs")
+        )
+        values["dns_records"] = nested_map(
+            AlicloudDnsRecord, "dns_records", inputs.get("dns_records")
+        )
+        values["health_check"] = nested_record(
+            AlicloudHealthCheck, "health_check", inputs.get("health_check") or {}
+        )
+        values["gtm_subscription"] = nested_record(
+            GtmSubscription, "gtm_subscription", inputs.get("gtm_subscription") or {}
+        )
+        if inputs.get("gtm_monitor_nodes") is not None:
+            values["gtm_monitor_nodes"] = nested_list(
+                GtmMonitorNode, "gtm_monitor_nodes", inputs["gtm_monitor_nodes"]
+            )
+        return args_from_inputs(cls, {k: v for k, v in values.items() if v is not None})
+
+    def rtc(self, pair: AlicloudReplicationPair) -> bool:
+        """RTC has a 10-minute SLA but only between the regions OSS lists; elsewhere plain CRR."""
+        return (
+            self.rpo_minutes <= 15
+            and self.region in self.rtc_regions
+            and pair.destination_region in self.rtc_regions
+        )
+
+    @property
+    def created_gtm(self) -> dict[str, AlicloudDnsRecord]:
+        """``local.created_gtm``: records without an existing GTM instance get one bought."""
+        return {k: r for k, r in self.dns_records.items() if r.gtm_instance_id is None}
+
+
+class AlicloudDisasterRecovery(DisasterRecoveryComponent):
+    """OSS replication, GTM failover and DR alarms in one Alibaba Cloud region."""
+
+    OUTPUTS = (
+        "replication_role_names",
+        "replication_rule_ids",
+        "replication_time_control_enabled",
+        "gtm_instance_ids",
+        "access_strategy_ids",
+        "standby_event_rule_name",
+    )
+    replication_role_names: pulumi.Output[dict[str, str]]
+    replication_rule_ids: pulumi.Output[dict[str, str]]
+    replication_time_control_enabled: pulumi.Output[dict[str, bool]]
+    gtm_instance_ids: pulumi.Output[dict[str, str]]
+    access_strategy_ids: pulumi.Output[dict[str, str]]
+    standby_event_rule_name: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        name: str,
+        args: AlicloudDisasterRecoveryArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(TYPE, name, None, opts)
+        a = args
+        child = pulumi.ResourceOptions(parent=self)
+        tags = {**a.tags, "infra-dr": a.name}
+        contact_groups = [a.alarm_contact_group] if a.alarm_contact_group else []
+
+        # -- checkpoint replication: one RAM role and one replication rule per pair ------------
+        roles: dict[str, ram.Role] = {}
+        replications: dict[str, oss.BucketReplication] = {}
+        for key, pair in a.replication_pairs.items():
+            role_name = f"{a.name}-{key}-repl"
+            roles[key] = ram.Role(
+                role_name,
+                role_name=role_name,
+                description=(f"OSS replication {pair.source_bucket} -> {pair.destination_bucket}"),
+                assume_role_policy_document=_json(
+                    {
+                        "Version": "1",
+                        "Statement": [
+                            {
+                                "Action": "sts:AssumeRole",
+                                "Effect": "Allow",
+                                "Principal": {"Service": ["oss.aliyuncs.com"]},
+                            }
+                        ],
+                    }
+                ),
+                opts=child,
+            )
+            policy = ram.Policy(
+                role_name,
+                policy_name=role_name,
+                description=(
+                    f"OSS replication of {pair.source_bucket} to {pair.destination_bucket} only."
+                ),
+                policy_document=_json(
+                    {
+                        "Version": "1",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": ["oss:ReplicateList", "oss:ReplicateGet"],
+                                "Resource": [
+                                    f"acs:oss:*:*:{pair.source_bucket}",
+                                    f"acs:oss:*:*:{pair.source_bucket}/*",
+                                ],
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "oss:ReplicateList",
+                                    "oss:ReplicateGet",
+                                    "oss:ReplicatePut",
+                                    "oss:ReplicateDelete",
+                                ],
+                                "Resource": [
+                                    f"acs:oss:*:*:{pair.destination_bucket}",
+                                    f"acs:oss:*:*:{pair.destination_bucket}/*",
+                                ],
+                            },
+                            # KMS use is limited to calls OSS makes for these buckets' regions.
+                            {
+                                "Effect": "Allow",
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                                "Resource": [
+                                    f"acs:kms:{a.region}:*:key/*",
+                                    f"acs:kms:{pair.destination_region}:*:key/*",
+                                ],
+                                "Condition": {"StringEquals": {"acs:Service": "oss.aliyuncs.com"}},
+                            },
+                        ],
+                    }
+                ),
+                opts=child,
+            )
+            attachment = ram.RolePolicyAttachment(
+                role_name,
+                role_name=roles[key].role_name,
+                policy_name=policy.policy_name,
+                policy_type="Custom",
+                opts=child,
+            )
+            kms_key = pair.replica_kms_key_id
+            replications[key] = oss.BucketReplication(
+                f"{a.name}-{key}",
+                bucket=pair.source_bucket,
+                action="ALL",
+                historical_object_replication="enabled"
+                if a.replicate_existing_objects
+                else "disabled",
+                sync_role=roles[key].role_name,
+                destination=oss.BucketReplicationDestinationArgs(
+                    bucket=pair.destination_bucket, location=f"oss-{pair.destination_region}"
+                ),
+                source_selection_criteria=oss.BucketReplicationSourceSelectionCriteriaArgs(
+                    sse_kms_encrypted_objects=oss.BucketReplicationSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(
+                        status="Enabled" if kms_key is not None else "Disabled"
+                    )
+                ),
+                encryption_configuration=oss.BucketReplicationEncryptionConfigurationArgs(
+                    replica_kms_key_id=kms_key
+                )
+                if kms_key is not None
+                else None,
+                rtc=oss.BucketReplicationRtcArgs(enabled=a.rtc(pair)),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
+            )
+
+        # -- DNS failover: GTM instance, one DOMAIN address pool per target, access strategy ---
+        instances = {
+            key: dns.GtmInstance(
+                f"{a.name}-{key}",
+                instance_name=f"{a.name}-{key}",
+                payment_type="Subscription",
+                period=a.gtm_subscription.period_months,
+                renewal_status="AutoRenewal",
+                renew_period=a.gtm_subscription.period_months,
+                package_edition=a.gtm_subscription.package_edition,
+                health_check_task_count=a.gtm_subscription.health_check_task_count,
+                sms_notification_count=a.gtm_subscription.sms_notification_count,
+                cname_type="PUBLIC",
+                public_cname_mode="CUSTOM",
+                public_zone_name=a.dns_zone_name,
+                public_rr=f"{record.name}-gtm",
+                public_user_domain_name=f"{record.name}.{a.dns_zone_name}",
+                strategy_mode="GEO",
+                ttl=record.ttl,
+                alert_groups=contact_groups,
+                alert_configs=[
+                    dns.GtmInstanceAlertConfigArgs(
+                        notice_type=notice,
+                        email_notice=True,
+                        sms_notice=a.gtm_subscription.sms_notification_count > 0,
+                        dingtalk_notice=False,
+                    )
+                    for notice in (
+                        "ACCESS_STRATEGY_POOL_GROUP_SWITCH",
+                        "ADDR_POOL_GROUP_UNAVAILABLE",
+                    )
+                ]
+                if contact_groups
+                else [],
+                opts=child,
+            )
+            for key, record in a.created_gtm.items()
+        }
+        gtm_ids: dict[str, pulumi.Input[str]] = {
+            key: record.gtm_instance_id if record.gtm_instance_id is not None else instances[key].id
+            for key, record in a.dns_records.items()
+        }
+        strategies: dict[str, dns.AccessStrategy] = {}
+        monitor_info = {
+            "path": a.health_check.path,
+            "port": a.health_check.port,
+            "code": a.health_check.failure_status_code,
+            "failureRate": 50,
+            "sni": True,
+        }
+        for key, record in a.dns_records.items():
+            pools: dict[str, dns.AddressPool] = {}
+            for target in record.targets:
+                host = a.endpoints[target]
+                pools[target] = dns.AddressPool(
+                    f"{a.name}-{key}-{target}",
+                    address_pool_name=f"{key}-{target}",
+                    instance_id=gtm_ids[key],
+                    lba_strategy="ALL_RR",
+                    type="DOMAIN",
+                    addresses=[
+                        dns.AddressPoolAddressArgs(
+                            address=host,
+                            attribute_info=a.gtm_address_attribute_info,
+                            mode="SMART",
+                            lba_weight=1,
+                            remark=f"cluster {target}",
+                        )
+                    ],
+                    opts=child,
+                )
+                dns.MonitorConfig(
+                    f"{a.name}-{key}-{target}",
+                    addr_pool_id=pools[target].id,
+                    protocol_type="HTTPS",
+                    interval=60,
+                    evaluation_count=a.health_check.evaluation_count,
+                    timeout=a.health_check.timeout_ms,
+                    monitor_extend_info=_json({**monitor_info, "host": host}),
+                    isp_city_nodes=[
+                        dns.MonitorConfigIspCityNodeArgs(city_code=n.city_code, isp_code=n.isp_code)
+                        for n in a.gtm_monitor_nodes
+                    ],
+                    opts=child,
+                )
+            # AUTO: GTM answers from the default pool (the primary) while it is healthy and
+            # switches to the failover pools (every other target) when it is not.
+            strategies[key] = dns.AccessStrategy(
+                f"{a.name}-{key}",
+                strategy_name=f"{key}-failover",
+                instance_id=gtm_ids[key],
+                strategy_mode="GEO",
+                access_mode="AUTO",
+                default_addr_pool_type="DOMAIN",
+                default_min_available_addr_num=1,
+                failover_addr_pool_type="DOMAIN",
+                failover_min_available_addr_num=1,
+                failover_lba_strategy="RATIO",
+                default_addr_pools=[
+                    dns.AccessStrategyDefaultAddrPoolArgs(
+                        addr_pool_id=pools[record.targets[0]].id, lba_weight=1
+                    )
+                ],
+                failover_addr_pools=[
+                    dns.AccessStrategyFailoverAddrPoolArgs(addr_pool_id=pools[t].id, lba_weight=1)
+                    for t in record.targets[1:]
+                ],
+                lines=[dns.AccessStrategyLineArgs(line_code="default")],
+                opts=child,
+            )
+        # The service name users resolve, pointed at the GTM access name.
+        if a.dns_zone_name is not None:
+            for key, record in a.created_gtm.items():
+                dns.AlidnsRecord(
+                    f"{a.name}-{key}",
+                    domain_name=a.dns_zone_name,
+                    rr=record.name,
+                    type="CNAME",
+                    value=f"{record.name}-gtm.{a.dns_zone_name}",
+                    ttl=record.ttl,
+                    opts=child,
+                )
+
+        # -- alarms: standby pools that cannot scale, replication lag (when a metric is given) -
+        rule: cms.EventRule | None = None
+        if a.standby_node_pools:
+            rule = cms.EventRule(
+                f"{a.name}-standby-cannot-scale",
+                rule_name=f"{a.name}-standby-cannot-scale",
+                description=(
+                    "DR at risk: an Auto Scaling group failed to scale out; standby pools here: "
+                    f"{', '.join(a.standby_node_pools)}."
+                ),
+                status="ENABLED",
+                event_pattern=cms.EventRuleEventPatternArgs(
+                    product="ESS", name_lists=list(a.standby_event_names)
+                ),
+                contact_parameters=[
+                    cms.EventRuleContactParameterArgs(
+                        contact_parameters_id="1", contact_group_name=group, level="3"
+                    )
+                    for group in contact_groups
+                ],
+                opts=child,
+            )
+        if a.replication_lag_metric is not None:
+            for key, pair in a.replication_pairs.items():
+                cms.Alarm(
+                    f"{a.name}-{key}-replication-lag",
+                    name=f"{a.name}-{key}-replication-lag",
+                    project="acs_oss_dashboard",
+                    metric=a.replication_lag_metric,
+                    period=60,
+                    contact_groups=contact_groups,
+                    enabled=True,
+                    tags=tags,
+                    metric_dimensions=_json([{"BucketName": pair.source_bucket}]),
+                    escalations_critical=cms.AlarmEscalationsCriticalArgs(
+                        statistics="Maximum",
+                        comparison_operator=">",
+                        threshold=str(a.rpo_minutes * 60),
+                        times=3,
+                    ),
+                    opts=child,
+                )
+
+        self.replication_role_names = _by_key({k: r.role_name for k, r in roles.items()})
+        self.replication_rule_ids = _by_key({k: r.rule_id for k, r in replications.items()})
+        self.replication_time_control_enabled = pulumi.Output.from_input(
+            {k: a.rtc(p) for k, p in a.replication_pairs.items()}
+        )
+        self.gtm_instance_ids = _by_key(gtm_ids)
+        self.access_strategy_ids = _by_key({k: s.id for k, s in strategies.items()})
+        self.standby_event_rule_name = (
+            rule.rule_name if rule is not None else pulumi.Output.from_input(None)
+        )
+        self.register_outputs(self.outputs())
+
+
+def _json(value: object) -> str:
+    """Terraform's ``jsonencode``: sorted keys, no spaces."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _by_key(values: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[dict[str, str]]:
+    return pulumi.Output.all(**values).apply(dict)
+
+
+def _component(
+    name: str, inputs: Mapping[str, object], opts: pulumi.ResourceOptions
+) -> AlicloudDisasterRecovery:
+    return AlicloudDisasterRecovery(name, AlicloudDisasterRecoveryArgs.from_inputs(inputs), opts)
+
+
+COMPONENT = _component
