@@ -460,6 +460,8 @@ class AzureGpuCluster(GpuClusterComponent):
             resource_group_name=group.name,
             blob_services_name="default",
             is_versioning_enabled=True,
+            # Object replication (the DR component) needs the change feed on the source.
+            change_feed=storage.ChangeFeedArgs(enabled=True),
             delete_retention_policy=storage.DeleteRetentionPolicyArgs(
                 enabled=True, days=a.blob_retention_days
             ),

@@ -314,6 +314,8 @@ resource "azurerm_storage_account" "checkpoint" {
 
   blob_properties {
     versioning_enabled = true
+    # Object replication (modules/dr-azure) needs the change feed on the source account.
+    change_feed_enabled = true
 
     delete_retention_policy {
       days = var.blob_retention_days

@@ -412,6 +412,9 @@ def test_azure_inputs(stack: str, rendered: Path, programs: dict[str, Recorder])
         assert account["allowSharedKeyAccess"] is False
         assert account["minimumTlsVersion"] == "TLS1_2"
         assert account["encryption"]["requireInfrastructureEncryption"] is True
+        blobs = _one(resources, "azure-native:storage:BlobServiceProperties").inputs
+        assert blobs["isVersioningEnabled"] is True
+        assert blobs["changeFeed"]["enabled"] is True  # object replication needs it
         endpoint = _one(resources, "azure-native:network:PrivateEndpoint").inputs
         assert endpoint["privateLinkServiceConnections"][0]["groupIds"] == ["blob"]
         roles = sorted(
