@@ -12,18 +12,16 @@ from typing import Any
 
 from infra.catalog import Catalog, Offer, default_catalog
 from infra.clouds import CLOUDS
-from infra.console import money, table
+from infra.console import money, report_problems, table
 from infra.cost import StackCost, cost_of
 from infra.dr.cli import register as register_dr
-from infra.errors import InfraError, Problem, UsageError, unknown
+from infra.errors import InfraError, UsageError, unknown
 from infra.model import Stack
 from infra.pipeline import Resolution, resolve_paths
 from infra.render import TARGETS, deployed, render_stacks
 from infra.resolve import HOURS_PER_MONTH
 
 __all__ = ["main"]
-
-DEFAULT_PATHS = ["stacks/"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -112,34 +110,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _resolve(args: argparse.Namespace) -> Resolution:
-    return resolve_paths(args.paths or DEFAULT_PATHS)
-
-
-def _problem_json(problem: Problem) -> dict[str, str]:
-    return {
-        "file": problem.file,
-        "stack": problem.stack,
-        "path": problem.path,
-        "message": problem.message,
-        "text": str(problem),
-    }
-
-
-def _report_problems(resolution: Resolution, as_json: bool, extra: dict[str, Any]) -> int:
-    if as_json:
-        document = {"ok": False, "problems": [_problem_json(p) for p in resolution.problems]}
-        print(json.dumps(document | extra, indent=2, sort_keys=True))
-    for problem in resolution.problems:
-        print(problem, file=sys.stderr)
-    count = len(resolution.problems)
-    print(f"infra: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
-    return 1
+    return resolve_paths(args.paths)
 
 
 def _validate(args: argparse.Namespace) -> int:
     resolution = _resolve(args)
     if not resolution.ok:
-        return _report_problems(resolution, args.json, {"stacks": []})
+        return report_problems(resolution.problems, args.json, {"stacks": []})
     summary = [
         {
             "name": s.name,
@@ -204,7 +181,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> int:
     resolution = _resolve(args)
     if not resolution.ok:
-        return _report_problems(resolution, args.json, {"out": args.out})
+        return report_problems(resolution.problems, args.json, {"out": args.out})
     targets = list(TARGETS) if args.target == "all" else [args.target]
     manifest = render_stacks(resolution.stacks, Path(args.out), targets, default_catalog())
     files = manifest["files"]
@@ -230,7 +207,7 @@ def _render(args: argparse.Namespace) -> int:
 def _cost(args: argparse.Namespace) -> int:
     resolution = _resolve(args)
     if not resolution.ok:
-        return _report_problems(resolution, args.json, {"stacks": []})
+        return report_problems(resolution.problems, args.json, {"stacks": []})
     catalog = default_catalog()
     # Costed as deployed: DR standby pools included, priced at their running minimum.
     costs = cost_of([deployed(stack, catalog) for stack in resolution.stacks])

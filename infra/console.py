@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-__all__ = ["money", "table"]
+from infra.errors import Problem
+
+__all__ = ["money", "report_problems", "table"]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
@@ -27,3 +32,27 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence
 
 def money(value: float | None) -> str:
     return "n/a" if value is None else f"${value:,.2f}"
+
+
+def problem_json(problem: Problem) -> dict[str, str]:
+    return {
+        "file": problem.file,
+        "stack": problem.stack,
+        "path": problem.path,
+        "message": problem.message,
+        "text": str(problem),
+    }
+
+
+def report_problems(
+    problems: Sequence[Problem], as_json: bool, extra: Mapping[str, Any] | None = None
+) -> int:
+    """Every problem one line on stderr (and one JSON document on stdout with --json); exit 1."""
+    if as_json:
+        document = {"ok": False, "problems": [problem_json(p) for p in problems]}
+        print(json.dumps(document | dict(extra or {}), indent=2, sort_keys=True))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    count = len(problems)
+    print(f"infra: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+    return 1

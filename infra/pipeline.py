@@ -11,7 +11,9 @@ from infra.loader import load_stacks
 from infra.resolve import ResolvedStack
 from infra.validate import validate_stacks
 
-__all__ = ["Resolution", "resolve_paths"]
+__all__ = ["DEFAULT_PATHS", "Resolution", "resolve_paths"]
+
+DEFAULT_PATHS = ("stacks/",)  # what every command reads when given no stack paths
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,8 @@ class Resolution:
 
 
 def resolve_paths(paths: Sequence[str], catalog: Catalog | None = None) -> Resolution:
-    """Every stack under ``paths``, resolved against the catalog, or every problem found."""
-    loaded = load_stacks(paths)
+    """Every stack under ``paths`` (default: ``stacks/``), resolved against the catalog, or every
+    problem found."""
+    loaded = load_stacks(paths or DEFAULT_PATHS)
     resolved, problems = validate_stacks(loaded.stacks, catalog or default_catalog())
     return Resolution(tuple(resolved), loaded.problems + tuple(problems), len(loaded.stacks))

@@ -12,20 +12,18 @@ import sys
 from typing import TYPE_CHECKING
 
 from infra.catalog import default_catalog
-from infra.console import table
+from infra.console import report_problems, table
 from infra.dr.emit import check_document, plan_json
 from infra.dr.outages import SCOPES, OutageError, parse_outage
 from infra.dr.plan import FailoverPlan, StackCheck, check_stack, plan_outage
 from infra.errors import UsageError, unknown
-from infra.pipeline import Resolution, resolve_paths
+from infra.pipeline import resolve_paths
 from infra.resolve import ResolvedStack
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 __all__ = ["register"]
-
-DEFAULT_PATHS = ["stacks/"]
 
 
 def register(subparsers: SubParsers) -> None:
@@ -80,20 +78,13 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def _report_problems(resolution: Resolution, as_json: bool) -> int:
-    # infra.cli imports this module to call register(), so import it when needed, not at the top.
-    from infra.cli import _report_problems as report  # noqa: PLC0415
-
-    return report(resolution, as_json, {})
-
-
 # -- check ----------------------------------------------------------------------------------
 
 
 def _check(args: argparse.Namespace) -> int:
-    resolution = resolve_paths(args.paths or DEFAULT_PATHS)
+    resolution = resolve_paths(args.paths)
     if not resolution.ok:
-        return _report_problems(resolution, args.json)
+        return report_problems(resolution.problems, args.json)
     catalog = default_catalog()
     checks = [check_stack(s, catalog, args.scope, args.strict) for s in resolution.stacks]
     for check in checks:
@@ -168,7 +159,7 @@ def _rto(plan: FailoverPlan) -> str:
 def _plan(args: argparse.Namespace) -> int:
     resolution = resolve_paths([args.path])
     if not resolution.ok:
-        return _report_problems(resolution, args.json)
+        return report_problems(resolution.problems, args.json)
     stack, outage_text = _choose_stack(resolution.stacks, args.stack, args.fail), args.fail
     plan = plan_outage(stack, parse_outage(stack, outage_text), default_catalog())
     if args.json:
