@@ -5,7 +5,7 @@ Everything downstream (renderers, cost, DR planning) reads these, never the raw 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -18,6 +18,7 @@ __all__ = [
     "ResolvedStack",
     "Taint",
     "choose_gpu_offer",
+    "gpus_in_use",
 ]
 
 HOURS_PER_MONTH = 730
@@ -88,12 +89,8 @@ class ResolvedCluster:
     gpu_capacity: Mapping[str, int]
 
     def gpus_in_use(self) -> dict[str, int]:
-        """Per GPU model, what the pools may use (their max), the base for headroom."""
-        used: dict[str, int] = {}
-        for pool in self.pools:
-            if pool.gpu:
-                used[pool.gpu] = used.get(pool.gpu, 0) + pool.max_gpus
-        return used
+        """Per GPU model, what the cluster's own pools may use (their max)."""
+        return gpus_in_use(self.pools)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +108,16 @@ class ResolvedStack:
             if cluster.name == name:
                 return cluster
         raise KeyError(name)
+
+
+def gpus_in_use(pools: Iterable[ResolvedPool]) -> dict[str, int]:
+    """Per GPU model, what the pools may use at their maximum: the part of ``gpu_capacity``
+    that is not headroom. DR standby pools are excluded: they are where headroom lands."""
+    used: dict[str, int] = {}
+    for pool in pools:
+        if pool.gpu is not None and not pool.standby:
+            used[pool.gpu] = used.get(pool.gpu, 0) + pool.max_gpus
+    return used
 
 
 def choose_gpu_offer(

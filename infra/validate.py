@@ -18,7 +18,14 @@ from infra.catalog import Catalog, Offer
 from infra.clouds import CLOUDS, Cloud
 from infra.errors import Problem, allowed, unknown
 from infra.model import Cluster, DisasterRecovery, NodePool, Stack
-from infra.resolve import ResolvedCluster, ResolvedPool, ResolvedStack, Taint, choose_gpu_offer
+from infra.resolve import (
+    ResolvedCluster,
+    ResolvedPool,
+    ResolvedStack,
+    Taint,
+    choose_gpu_offer,
+    gpus_in_use,
+)
 
 __all__ = ["STRATEGIES", "WORKLOADS", "validate_stacks"]
 
@@ -302,10 +309,7 @@ def _kubernetes_version(
 def _gpu_capacity(
     cluster: Cluster, pools: Sequence[ResolvedPool], path: str, report: _Report, catalog: Catalog
 ) -> None:
-    in_use: dict[str, int] = {}
-    for pool in pools:
-        if pool.gpu:
-            in_use[pool.gpu] = in_use.get(pool.gpu, 0) + pool.max_gpus
+    in_use = gpus_in_use(pools)
     for gpu, count in sorted(cluster.gpu_capacity.items()):
         where = f"{path}.gpu_capacity.{gpu}"
         if gpu not in catalog.gpus:

@@ -79,10 +79,7 @@ def reference_offer(offers: Collection[Offer], rdma_offers: Collection[Offer]) -
 def cluster_headroom(cluster: ResolvedCluster, catalog: Catalog) -> tuple[Bucket, ...]:
     """Spare GPUs of ``cluster`` per GPU model it holds capacity for, sorted by GPU."""
     cloud = CLOUDS[cluster.cloud]
-    used: dict[str, int] = {}
-    for pool in cluster.pools:
-        if pool.gpu is not None and not pool.standby:
-            used[pool.gpu] = used.get(pool.gpu, 0) + pool.max_gpus
+    used = cluster.gpus_in_use()
     buckets = []
     for gpu, capacity in sorted(cluster.gpu_capacity.items()):
         offers = tuple(
