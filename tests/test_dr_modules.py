@@ -32,6 +32,7 @@ from infra.dr.terraform import (
 )
 from infra.inputs import cluster_module_inputs
 from infra.pipeline import resolve_paths
+from infra.render import deployed
 from infra.resolve import ResolvedStack
 from infra.terraform.hcl import Block, Raw, document
 
@@ -99,6 +100,11 @@ def catalog_default() -> Catalog:
     return default_catalog()
 
 
+def deployed_calls(stack: ResolvedStack, catalog: Catalog) -> list[DrModuleCall]:
+    """The calls the renderers make: from the stack as deployed, standby pools included."""
+    return dr_module_calls(deployed(stack, catalog))
+
+
 def _by_label(calls: Sequence[DrModuleCall]) -> dict[str, DrModuleCall]:
     return {c.label: c for c in calls}
 
@@ -109,7 +115,7 @@ def _by_label(calls: Sequence[DrModuleCall]) -> dict[str, DrModuleCall]:
 def test_llm_train_calls_one_per_regional_provider(
     llm_train: ResolvedStack, catalog_default: Catalog
 ) -> None:
-    calls = dr_module_calls(llm_train, catalog_default)
+    calls = deployed_calls(llm_train, catalog_default)
     assert [(c.label, c.cloud, c.module, c.region) for c in calls] == [
         ("dr_aws_us_east_1", "aws", "dr-aws", "us-east-1"),
         ("dr_aws_us_west_2", "aws", "dr-aws", "us-west-2"),
@@ -124,7 +130,7 @@ def test_llm_train_calls_one_per_regional_provider(
 def test_llm_train_replication_names_the_buckets_the_cluster_roots_create(
     llm_train: ResolvedStack, catalog_default: Catalog
 ) -> None:
-    calls = _by_label(dr_module_calls(llm_train, catalog_default))
+    calls = _by_label(deployed_calls(llm_train, catalog_default))
     bucket = {
         c.name: cluster_module_inputs(llm_train, c)["checkpoint_bucket_name"]
         for c in llm_train.clusters
@@ -157,7 +163,7 @@ def test_llm_train_cross_cloud_pairs_are_not_native_replication(
         CheckpointPair("az-eus", "aws-use1", False),  # only AWS targets
         CheckpointPair("ali-bj", "aws-usw2", False),
     )
-    calls = _by_label(dr_module_calls(llm_train, catalog_default))
+    calls = _by_label(deployed_calls(llm_train, catalog_default))
     assert calls["dr_azure"].inputs["replication_pairs"] == {}
     assert calls["dr_alicloud_cn_beijing"].inputs["replication_pairs"] == {}
 
@@ -165,7 +171,7 @@ def test_llm_train_cross_cloud_pairs_are_not_native_replication(
 def test_llm_train_dns_records_in_failover_order(
     llm_train: ResolvedStack, catalog_default: Catalog
 ) -> None:
-    calls = _by_label(dr_module_calls(llm_train, catalog_default))
+    calls = _by_label(deployed_calls(llm_train, catalog_default))
     assert calls["dr_aws_us_east_1"].inputs["dns_records"] == {
         "aws-use1": {"name": "llm-train-aws-use1", "targets": ["aws-use1", "aws-usw2", "az-eus"]}
     }
@@ -181,7 +187,7 @@ def test_llm_train_dns_records_in_failover_order(
 def test_llm_train_standby_alarms_name_the_node_groups(
     llm_train: ResolvedStack, catalog_default: Catalog
 ) -> None:
-    calls = _by_label(dr_module_calls(llm_train, catalog_default))
+    calls = _by_label(deployed_calls(llm_train, catalog_default))
     assert calls["dr_aws_us_east_1"].inputs["standby_node_groups"] == [
         {"cluster_name": "llm-train-aws-use1", "node_group_name": "llm-train-aws-use1-standby-h100"}
     ]
@@ -193,7 +199,7 @@ def test_llm_train_standby_alarms_name_the_node_groups(
 def test_llm_train_user_values_are_root_variables(
     llm_train: ResolvedStack, catalog_default: Catalog
 ) -> None:
-    calls = _by_label(dr_module_calls(llm_train, catalog_default))
+    calls = _by_label(deployed_calls(llm_train, catalog_default))
     east = calls["dr_aws_us_east_1"].variables
     assert east["dns_zone_id"].name == "dr_aws_dns_zone_id" and east["dns_zone_id"].required
     assert east["alarm_topic_arns"].name == "dr_aws_alarm_topic_arns_us_east_1"
@@ -210,20 +216,18 @@ def test_llm_train_user_values_are_root_variables(
 
 
 def test_calls_are_deterministic(llm_train: ResolvedStack, catalog_default: Catalog) -> None:
-    assert dr_module_calls(llm_train, catalog_default) == dr_module_calls(
-        llm_train, catalog_default
-    )
+    assert deployed_calls(llm_train, catalog_default) == deployed_calls(llm_train, catalog_default)
 
 
 def test_inputs_are_plain_values(llm_train: ResolvedStack, catalog_default: Catalog) -> None:
-    for call in dr_module_calls(llm_train, catalog_default):
+    for call in deployed_calls(llm_train, catalog_default):
         json.dumps(call.inputs)  # no Raw, no objects: plain literals only
 
 
 def test_every_input_is_a_module_variable(
     llm_train: ResolvedStack, catalog_default: Catalog
 ) -> None:
-    for call in dr_module_calls(llm_train, catalog_default):
+    for call in deployed_calls(llm_train, catalog_default):
         with (MODULES / call.module / "variables.tf").open() as handle:
             declared = {next(iter(v)) for v in hcl2.load(handle)["variable"]}
         assert set(call.inputs) | set(call.variables) <= {name.strip('"') for name in declared}, (
@@ -244,13 +248,13 @@ def test_no_dr_section_no_calls(tmp_path: Path, catalog_default: Catalog) -> Non
             """,
         )
     )
-    assert dr_module_calls(stack, catalog_default) == []
+    assert deployed_calls(stack, catalog_default) == []
     assert checkpoint_pairs(stack) == ()
 
 
 @pytest.mark.parametrize("rpo", [5, 15, 16, 60])
 def test_rpo_reaches_the_module(tmp_path: Path, catalog_default: Catalog, rpo: int) -> None:
-    (call,) = dr_module_calls(_two_region_aws(tmp_path, rpo), catalog_default)
+    (call,) = deployed_calls(_two_region_aws(tmp_path, rpo), catalog_default)
     assert call.inputs["rpo_minutes"] == rpo
     assert call.label == "dr_aws_us_east_1"
 
@@ -295,7 +299,7 @@ def test_cross_cloud_only_targets_get_dns_but_no_replication(
         CheckpointPair("east", "eus", False),
         CheckpointPair("eus", "weu", True),  # first same-cloud target in another region
     )
-    calls = _by_label(dr_module_calls(stack, catalog_default))
+    calls = _by_label(deployed_calls(stack, catalog_default))
     assert list(calls) == ["dr_aws_us_east_1", "dr_azure"]
     assert calls["dr_aws_us_east_1"].inputs["replication_pairs"] == {}
     assert calls["dr_aws_us_east_1"].inputs["dns_records"] == {
@@ -336,7 +340,7 @@ def test_same_region_target_is_not_a_replication_destination(
         )
     )
     assert checkpoint_pairs(stack) == (CheckpointPair("a", "c", True),)
-    (call,) = dr_module_calls(stack, catalog_default)
+    (call,) = deployed_calls(stack, catalog_default)
     pairs = call.inputs["replication_pairs"]
     assert isinstance(pairs, dict) and pairs["a"]["destination_region"] == "us-west-2"
     # DNS keeps the stack's order: the same-region cluster is still the first fallback.
@@ -434,7 +438,7 @@ def _planned_rtc(stack: ResolvedStack, root: Path, endpoint: str, catalog: Catal
         pytest.skip("terraform is not installed")
     if not PLUGIN_DIR.is_dir():
         pytest.skip(f"no provider mirror at {PLUGIN_DIR}")
-    calls = [c for c in dr_module_calls(stack, catalog) if c.cloud == "aws"]
+    calls = [c for c in deployed_calls(stack, catalog) if c.cloud == "aws"]
     root.mkdir()
     _render_aws_root(calls, root)
     env = {

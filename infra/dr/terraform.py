@@ -35,9 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from infra.catalog import Catalog
 from infra.clouds.base import short_hash
-from infra.dr.standby import standby_pools
 from infra.errors import InfraError
 from infra.inputs import cluster_module_inputs, stack_tags
 from infra.resolve import ResolvedCluster, ResolvedStack
@@ -133,13 +131,17 @@ def dns_records(stack: ResolvedStack) -> tuple[DnsRecord, ...]:
     )
 
 
-def dr_module_calls(stack: ResolvedStack, catalog: Catalog) -> list[DrModuleCall]:
-    """The DR module calls of ``stack``'s ``_dr`` root; ``[]`` without DR failover."""
+def dr_module_calls(stack: ResolvedStack) -> list[DrModuleCall]:
+    """The DR module calls of ``stack``'s ``_dr`` root; ``[]`` without DR failover.
+
+    ``stack`` is the stack as deployed (:func:`infra.render.deployed`): its standby pools, which
+    the alarms watch, are already among its clusters' pools.
+    """
     if stack.dr is None or not any(stack.dr.failover.values()):
         return []
     records = dns_records(stack)
     pairs = [p for p in checkpoint_pairs(stack) if p.native]
-    standby = _standby_by_cluster(stack, catalog)
+    standby = _standby_by_cluster(stack)
 
     # Group every piece by the call that owns it, calls in stack order of first appearance.
     groups: dict[tuple[str, str], _Group] = {}
@@ -434,15 +436,13 @@ def _label(cloud: str, region: str) -> str:
     return "_".join(part for part in ("dr", cloud, region.replace("-", "_")) if part)
 
 
-def _standby_by_cluster(stack: ResolvedStack, catalog: Catalog) -> dict[str, tuple[str, ...]]:
-    """Cluster -> its standby pool names (planned and already present), stack order."""
-    planned = standby_pools(stack, catalog)
+def _standby_by_cluster(stack: ResolvedStack) -> dict[str, tuple[str, ...]]:
+    """Cluster -> its standby pool names, stack order."""
     result: dict[str, tuple[str, ...]] = {}
     for cluster in stack.clusters:
-        names = {p.name for p in cluster.pools if p.standby}
-        names |= {p.name for p in planned.get(cluster.name, ())}
+        names = sorted(p.name for p in cluster.pools if p.standby)
         if names:
-            result[cluster.name] = tuple(sorted(names))
+            result[cluster.name] = tuple(names)
     return result
 
 

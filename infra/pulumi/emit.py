@@ -62,8 +62,11 @@ def stack_document(
 
 
 def pulumi_files(stack: ResolvedStack, catalog: Catalog) -> dict[str, str]:
-    """Every file of the stack's Pulumi project."""
-    calls = dr_module_calls(stack, catalog)
+    """Every file of the stack's Pulumi project, from the stack as deployed (standby included).
+
+    ``catalog`` is part of the render target interface; the resolved stack carries all it needs.
+    """
+    calls = dr_module_calls(stack)
     base = f"pulumi/{stack.name}"
     env = _environment()
     clouds = sorted({c.cloud for c in stack.clusters})

@@ -59,7 +59,7 @@ def terraform_files(
 
     used = {CLOUDS[c.cloud].cluster_module for c in stack.clusters}
     used |= {cloud.state_module for cloud in clouds}
-    calls = dr_module_calls(stack, catalog) if stack.dr is not None else []
+    calls = dr_module_calls(stack) if stack.dr is not None else []
     if calls:
         dr_path = f"{base}/{DR_ROOT}"
         files.update(_dr_root(stack, calls, dr_path))
