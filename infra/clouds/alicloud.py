@@ -70,16 +70,16 @@ class Alicloud(Cloud):
             separators=(",", ":"),
         )
         return (
-            f"aliyun cs PUT /clusters/<cluster-id-of-{cluster}>/nodepools/<nodepool-id-of-{cluster}-{pool}> "
+            f"aliyun cs PUT /clusters/<cluster-id-of-{cluster}>/nodepools/<nodepool-id-of-{self.node_pool_name(cluster, pool)}> "
             f"--region {region} --header \"Content-Type=application/json\" --body '{body}'"
         )
 
     def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
         return (
-            f"aliyun cs GET /clusters/<cluster-id-of-{cluster}>/nodepools/<nodepool-id-of-{cluster}-{pool}> "
+            f"aliyun cs GET /clusters/<cluster-id-of-{cluster}>/nodepools/<nodepool-id-of-{self.node_pool_name(cluster, pool)}> "
             f"--region {region}  # expect status.state active",
             f"kubectl --context {cluster} wait --for=condition=Ready node "
-            f"-l alibabacloud.com/nodepool-id=<nodepool-id-of-{cluster}-{pool}> --timeout=30m",
+            f"-l alibabacloud.com/nodepool-id=<nodepool-id-of-{self.node_pool_name(cluster, pool)}> --timeout=30m",
         )
 
     def traffic_commands(

@@ -60,14 +60,14 @@ class Aws(Cloud):
     ) -> str:
         return (
             f"aws eks update-nodegroup-config --region {region} --cluster-name {cluster} "
-            f"--nodegroup-name {cluster}-{pool} --scaling-config "
+            f"--nodegroup-name {self.node_pool_name(cluster, pool)} --scaling-config "
             f"minSize={min_nodes},maxSize={max_nodes},desiredSize={desired_nodes}"
         )
 
     def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
         return (
             f"aws eks wait nodegroup-active --region {region} --cluster-name {cluster} "
-            f"--nodegroup-name {cluster}-{pool}",
+            f"--nodegroup-name {self.node_pool_name(cluster, pool)}",
             f"kubectl --context {cluster} wait --for=condition=Ready node "
             f"-l eks.amazonaws.com/nodegroup={pool} --timeout=30m",
         )

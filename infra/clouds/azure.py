@@ -44,6 +44,10 @@ class Azure(Cloud):
             return "tag key may not start with microsoft, azure or windows on Azure (reserved)"
         return None
 
+    def node_pool_name(self, cluster: str, pool: str) -> str:
+        # AKS pool names are at most 12 characters, so the module names each pool by its key.
+        return pool
+
     def scale_pool_command(
         self,
         cluster: str,
@@ -59,14 +63,14 @@ class Azure(Cloud):
         del desired_nodes
         return (
             f"az aks nodepool update --resource-group {cluster}-rg --cluster-name {cluster} "
-            f"--name {pool} --update-cluster-autoscaler --min-count {min_nodes} "
+            f"--name {self.node_pool_name(cluster, pool)} --update-cluster-autoscaler --min-count {min_nodes} "
             f"--max-count {max_nodes}"
         )
 
     def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
         return (
             f"az aks nodepool show --resource-group {cluster}-rg --cluster-name {cluster} "
-            f"--name {pool} --query provisioningState -o tsv  # expect Succeeded",
+            f"--name {self.node_pool_name(cluster, pool)} --query provisioningState -o tsv  # expect Succeeded",
             f"kubectl --context {cluster} wait --for=condition=Ready node "
             f"-l kubernetes.azure.com/agentpool={pool} --timeout=30m",
         )

@@ -59,6 +59,11 @@ class Cloud(ABC):
     def tag_problem(self, key: str, value: str) -> str | None:
         """Why a tag cannot be set on this cloud's resources, or None."""
 
+    def node_pool_name(self, cluster: str, pool: str) -> str:
+        """The provider's name of a node pool, as the cluster module creates it: the module
+        input ``name`` ("<stack>-<cluster>", the ``cluster`` here) then the pool key."""
+        return f"{cluster}-{pool}"
+
     def rdma_problem(self, offer: Offer) -> str | None:
         """Why a pool on ``offer`` cannot get RDMA networking, or None."""
         if offer.rdma == "none":

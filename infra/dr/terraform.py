@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from infra.clouds import CLOUDS
 from infra.clouds.base import short_hash
 from infra.errors import InfraError
 from infra.inputs import cluster_module_inputs, stack_tags
@@ -207,6 +208,11 @@ class _Group:
     standby: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
 
+def _pool_name(stack: ResolvedStack, cluster: str, pool: str) -> str:
+    """The node pool's provider name, as the cluster module creates it."""
+    return CLOUDS[stack.cluster(cluster).cloud].node_pool_name(_resource(stack, cluster), pool)
+
+
 class _DrCloud(ABC):
     """What a cloud's DR module takes; one subclass per cloud, dispatched by cloud name."""
 
@@ -260,8 +266,7 @@ class _AwsDr(_DrCloud):
             "standby_node_groups": [
                 {
                     "cluster_name": _resource(stack, cluster),
-                    # aws-gpu-cluster names node groups "<name>-<pool>".
-                    "node_group_name": f"{_resource(stack, cluster)}-{pool}",
+                    "node_group_name": _pool_name(stack, cluster, pool),
                 }
                 for cluster, pools in standby
                 for pool in pools
@@ -367,12 +372,9 @@ class _AlicloudDr(_DrCloud):
     def standby_inputs(
         self, stack: ResolvedStack, standby: Sequence[tuple[str, tuple[str, ...]]]
     ) -> dict[str, Value]:
-        # alicloud-gpu-cluster names node pools "<name>-<pool>".
         return {
             "standby_node_pools": [
-                f"{_resource(stack, cluster)}-{pool}"
-                for cluster, pools in standby
-                for pool in pools
+                _pool_name(stack, cluster, pool) for cluster, pools in standby for pool in pools
             ]
         }
 
