@@ -114,11 +114,13 @@ def render_stacks(
     files: dict[str, str] = {}
     roots: list[Root] = []
     seeds: set[str] = set()
+    deploys = any(TARGETS[name].deploys for name in targets)
     for stack in stacks:
-        with_standby = deployed(stack, catalog)
+        # Planning standby pools is the costly part of DR; only infrastructure targets need it.
+        as_deployed = deployed(stack, catalog) if deploys else stack
         for name in targets:
             target = TARGETS[name]
-            emitted = target.emit(with_standby if target.deploys else stack, catalog)
+            emitted = target.emit(as_deployed if target.deploys else stack, catalog)
             for path, text in emitted.files.items():
                 # Stacks share module copies; anything else written twice is a naming clash.
                 if files.get(path, text) != text:
