@@ -1,8 +1,12 @@
-"""Regenerate the inputs table of every ``modules/*/README.md`` from its ``variables.tf``.
+"""Regenerate the inputs and outputs tables of every ``modules/*/README.md`` from its ``.tf`` files.
 
-The table sits between ``<!-- BEGIN_INPUTS -->`` and ``<!-- END_INPUTS -->``; everything else
-in the README is hand-written. ``--check`` reports stale READMEs instead of writing them
-(exit 1), for CI and ``tests/test_module_docs.py``.
+The inputs table, from ``variables.tf``, sits between ``<!-- BEGIN_INPUTS -->`` and
+``<!-- END_INPUTS -->``; the outputs table, from ``outputs.tf``, between ``<!-- BEGIN_OUTPUTS -->``
+and ``<!-- END_OUTPUTS -->``. Both list their blocks in file order. Everything else in the README
+is hand-written. Every variable needs a type and a description, every output a description; a
+README without both pairs of markers (each once, in order) is an error. ``--check`` reports stale
+READMEs instead of writing them (exit 1), for ``make lint``, pre-commit and
+``tests/test_module_docs.py``.
 
 Usage: python tools/module_docs.py [--check] [MODULE_DIR ...]   (default: modules/*)
 """
@@ -21,13 +25,15 @@ from typing import Any
 import hcl2
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BEGIN = "<!-- BEGIN_INPUTS -->"
-END = "<!-- END_INPUTS -->"
+BEGIN_INPUTS = "<!-- BEGIN_INPUTS -->"
+END_INPUTS = "<!-- END_INPUTS -->"
+BEGIN_OUTPUTS = "<!-- BEGIN_OUTPUTS -->"
+END_OUTPUTS = "<!-- END_OUTPUTS -->"
 LONG_TYPE = 60
 
 
 class ModuleDocsError(ValueError):
-    """A README or variables.tf that cannot be documented."""
+    """A README, variables.tf or outputs.tf that cannot be documented."""
 
 
 def _hcl_string(value: Any) -> str:
@@ -78,38 +84,86 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
 
 
+def _blocks(tf_file: Path, kind: str) -> list[tuple[str, dict[str, Any]]]:
+    """``(name, body)`` of every ``kind`` block (``variable``, ``output``) in ``tf_file``."""
+    if not tf_file.is_file():
+        raise ModuleDocsError(f"{tf_file.parent}: no {tf_file.name}")
+    tree = hcl2.loads(tf_file.read_text())
+    return [
+        (_hcl_string(label), body)
+        for entry in tree.get(kind, [])
+        for label, body in entry.items()
+        if not label.startswith("__")
+    ]
+
+
 def inputs_table(variables_tf: Path) -> str:
     """The Markdown inputs table for one ``variables.tf``, in file order."""
-    tree = hcl2.loads(variables_tf.read_text())
     rows = [
         "| Name | Description | Type | Default | Required |",
         "| --- | --- | --- | --- | :---: |",
     ]
-    for entry in tree.get("variable", []):
-        for label, body in entry.items():
-            if label.startswith("__"):
-                continue
-            name = _hcl_string(label)
-            if "description" not in body or "type" not in body:
-                raise ModuleDocsError(
-                    f"{variables_tf}: variable {name!r} needs a type and a description"
-                )
-            required = "default" not in body
-            default = "n/a" if required else f"`{render_value(body['default'])}`"
-            rows.append(
-                f"| `{name}` | {_cell(_hcl_string(body['description']))} | "
-                f"`{_cell(render_type(body['type']))}` | {_cell(default)} | "
-                f"{'yes' if required else 'no'} |"
+    for name, body in _blocks(variables_tf, "variable"):
+        if "description" not in body or "type" not in body:
+            raise ModuleDocsError(
+                f"{variables_tf}: variable {name!r} needs a type and a description"
             )
+        required = "default" not in body
+        default = "n/a" if required else f"`{render_value(body['default'])}`"
+        rows.append(
+            f"| `{name}` | {_cell(_hcl_string(body['description']))} | "
+            f"`{_cell(render_type(body['type']))}` | {_cell(default)} | "
+            f"{'yes' if required else 'no'} |"
+        )
     return "\n".join(rows)
 
 
-def updated_readme(readme: str, table: str, path: Path) -> str:
-    """``readme`` with the text between the markers replaced by ``table``."""
-    start, end = readme.find(BEGIN), readme.find(END)
-    if start < 0 or end < start:
-        raise ModuleDocsError(f"{path}: needs {BEGIN} and {END} markers, in that order")
-    return f"{readme[: start + len(BEGIN)]}\n{table}\n{readme[end:]}"
+def _is_sensitive(output_tf: Path, name: str, body: dict[str, Any]) -> bool:
+    value = body.get("sensitive", False)
+    if isinstance(value, str):
+        value = {"true": True, "false": False}.get(_unwrap(_hcl_string(value)), value)
+    if not isinstance(value, bool):
+        raise ModuleDocsError(f"{output_tf}: output {name!r}: sensitive must be true or false")
+    return value
+
+
+def outputs_table(outputs_tf: Path) -> str:
+    """The Markdown outputs table for one ``outputs.tf``, in file order."""
+    rows = [
+        "| Name | Description | Sensitive |",
+        "| --- | --- | :---: |",
+    ]
+    for name, body in _blocks(outputs_tf, "output"):
+        if "description" not in body:
+            raise ModuleDocsError(f"{outputs_tf}: output {name!r} needs a description")
+        sensitive = _is_sensitive(outputs_tf, name, body)
+        rows.append(
+            f"| `{name}` | {_cell(_hcl_string(body['description']))} | "
+            f"{'yes' if sensitive else 'no'} |"
+        )
+    return "\n".join(rows)
+
+
+def updated_readme(readme: str, table: str, path: Path, begin: str, end: str) -> str:
+    """``readme`` with the text between ``begin`` and ``end`` replaced by ``table``."""
+    start, stop = readme.find(begin), readme.find(end)
+    if readme.count(begin) != 1 or readme.count(end) != 1 or stop < start:
+        raise ModuleDocsError(f"{path}: needs {begin} and {end} markers, once each, in that order")
+    return f"{readme[: start + len(begin)]}\n{table}\n{readme[stop:]}"
+
+
+def fresh_readme(module: Path, readme: str) -> str:
+    """``readme`` (of ``module``) with both generated tables regenerated."""
+    path = module / "README.md"
+    marks = [readme.find(m) for m in (BEGIN_INPUTS, END_INPUTS, BEGIN_OUTPUTS, END_OUTPUTS)]
+    if min(marks) >= 0 and marks[1] > marks[2] and marks[3] > marks[0]:
+        raise ModuleDocsError(f"{path}: the inputs and outputs markers overlap")
+    text = updated_readme(
+        readme, inputs_table(module / "variables.tf"), path, BEGIN_INPUTS, END_INPUTS
+    )
+    return updated_readme(
+        text, outputs_table(module / "outputs.tf"), path, BEGIN_OUTPUTS, END_OUTPUTS
+    )
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -125,14 +179,14 @@ def module_dirs(root: Path) -> list[Path]:
 
 
 def stale_readmes(dirs: list[Path], *, write: bool) -> list[Path]:
-    """READMEs whose inputs table differs from their variables.tf (rewritten when ``write``)."""
+    """READMEs whose inputs or outputs table is stale (rewritten when ``write``)."""
     stale: list[Path] = []
     for module in dirs:
         readme_path = module / "README.md"
         if not readme_path.is_file():
             raise ModuleDocsError(f"{module}: no README.md")
         readme = readme_path.read_text()
-        fresh = updated_readme(readme, inputs_table(module / "variables.tf"), readme_path)
+        fresh = fresh_readme(module, readme)
         if fresh != readme:
             stale.append(readme_path)
             if write:
