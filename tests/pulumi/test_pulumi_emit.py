@@ -15,8 +15,18 @@ import pytest
 
 from infra import __version__
 from infra.catalog import default_catalog
+from infra.errors import InfraError
 from infra.inputs import cluster_module_inputs
-from infra.pulumi.emit import PROVIDER_REQUIREMENTS, PULUMI_REQUIREMENT, pulumi_files
+from infra.pulumi import emit
+from infra.pulumi.emit import (
+    PROVIDER_REQUIREMENTS,
+    PULUMI_REQUIREMENT,
+    REQUIREMENT_ENV,
+    InfraRequirement,
+    infra_requirement,
+    pulumi_files,
+    requirement_from_direct_url,
+)
 from infra.render import TARGETS, deployed
 from infra.resolve import ResolvedStack
 from tests.conftest import ROOT
@@ -79,8 +89,13 @@ def test_stack_json_is_cluster_module_inputs(example_stacks: dict[str, ResolvedS
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_nothing_machine_specific(stack: str, rendered: Path) -> None:
+    # Except infra's requirement: it names the installation that renders (an editable install
+    # its checkout), which is the point; the golden renders pin it with $INFRA_PULUMI_REQUIREMENT.
+    installed = infra_requirement().line
     for path in (rendered / "pulumi" / stack).iterdir():
-        text = path.read_text()
+        text = "".join(
+            line for line in path.read_text().splitlines(True) if line.rstrip("\n") != installed
+        )
         assert str(ROOT) not in text and str(rendered) not in text, path.name
         assert not re.search(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text), f"timestamp in {path.name}"
     document = stack_json(rendered, stack)
@@ -122,15 +137,142 @@ def test_render_is_deterministic_across_hash_seeds(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_requirements_pin_infra_and_only_the_providers_used(stack: str, rendered: Path) -> None:
-    lines = [
-        line
-        for line in (rendered / "pulumi" / stack / "requirements.txt").read_text().splitlines()
-        if line and not line.startswith("#")
-    ]
+    text = (rendered / "pulumi" / stack / "requirements.txt").read_text()
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
     clouds = sorted({c["cloud"] for c in stack_json(rendered, stack)["clusters"]})
-    assert lines == [f"infra=={__version__}", PULUMI_REQUIREMENT] + [
-        PROVIDER_REQUIREMENTS[c] for c in clouds
-    ]
+    infra = infra_requirement()
+    assert lines == [infra.line, PULUMI_REQUIREMENT] + [PROVIDER_REQUIREMENTS[c] for c in clouds]
+    assert f"# {infra.origin}\n{infra.line}\n" in text
+
+
+def test_an_editable_install_pins_its_checkout_not_a_name() -> None:
+    # make venv installs this checkout editable: the project gets the same, never `infra==`,
+    # a name an index could resolve to someone else's package.
+    infra = infra_requirement({})
+    if not infra.line.startswith("-e "):
+        pytest.skip(f"infra is not an editable install of this checkout here: {infra.line}")
+    assert infra.line == f"-e {ROOT.as_uri()}"
+
+
+def test_override_is_the_line_as_written(
+    monkeypatch: pytest.MonkeyPatch, example_stacks: dict[str, ResolvedStack]
+) -> None:
+    # pip expands ${VARIABLE}s when it installs: infra writes them as they are.
+    line = "infra @ git+https://${GIT_TOKEN}@git.example.com/acme/infra.git@0123abc"
+    monkeypatch.setenv(REQUIREMENT_ENV, f"  {line} ")
+    catalog = default_catalog()
+    stack = example_stacks["research-sandbox"]
+    files = pulumi_files(deployed(stack, catalog), catalog)
+    text = files["pulumi/research-sandbox/requirements.txt"]
+    assert f"# infra as ${REQUIREMENT_ENV} names it\n{line}\n" in text
+    assert infra_requirement() == InfraRequirement(line, f"infra as ${REQUIREMENT_ENV} names it")
+
+
+@pytest.mark.parametrize("bad", ["infra\n--index-url https://evil.example", "# infra", "a\rb"])
+def test_override_must_be_one_requirement_line(bad: str) -> None:
+    with pytest.raises(InfraError, match=REQUIREMENT_ENV):
+        infra_requirement({REQUIREMENT_ENV: bad})
+
+
+def test_an_empty_override_is_no_override() -> None:
+    assert infra_requirement({REQUIREMENT_ENV: "  "}) == infra_requirement({})
+
+
+def test_emitter_takes_the_requirement_as_an_input(
+    example_stacks: dict[str, ResolvedStack],
+) -> None:
+    catalog = default_catalog()
+    stack = deployed(example_stacks["llm-train"], catalog)
+    given = InfraRequirement("infra @ file:///opt/infra-0.1.0-py3-none-any.whl", "a test")
+    text = pulumi_files(stack, catalog, given)["pulumi/llm-train/requirements.txt"]
+    assert text.splitlines()[1:3] == ["# a test", given.line]
+
+
+DIRECT_URLS: list[tuple[dict[str, Any] | None, str]] = [
+    # pip install infra (from an index): no direct_url.json, so the index is where it came from.
+    (None, f"infra=={__version__}"),
+    # pip install git+https://...@v0.1.0: the commit, which a tag or branch may stop naming.
+    (
+        {
+            "url": "https://github.com/acme/infra.git",
+            "vcs_info": {"vcs": "git", "commit_id": "4f0c1e2", "requested_revision": "v0.1.0"},
+        },
+        "infra @ git+https://github.com/acme/infra.git@4f0c1e2",
+    ),
+    (
+        {
+            "url": "ssh://git@git.example.com/acme/tools.git",
+            "vcs_info": {"vcs": "git", "commit_id": "abc"},
+            "subdirectory": "infra",
+        },
+        "infra @ git+ssh://git@git.example.com/acme/tools.git@abc#subdirectory=infra",
+    ),
+    # A wheel or sdist by URL or path: with its hash, which pip then checks.
+    (
+        {
+            "url": "file:///home/me/dist/infra-0.1.0-py3-none-any.whl",
+            "archive_info": {"hash": "sha256=00ff", "hashes": {"sha256": "00ff"}},
+        },
+        "infra @ file:///home/me/dist/infra-0.1.0-py3-none-any.whl#sha256=00ff",
+    ),
+    (
+        {"url": "https://files.example.com/infra-0.1.0.tar.gz", "archive_info": {"hash": "md5=1"}},
+        "infra @ https://files.example.com/infra-0.1.0.tar.gz#md5=1",
+    ),
+    (
+        {"url": "https://files.example.com/infra-0.1.0.tar.gz", "archive_info": {}},
+        "infra @ https://files.example.com/infra-0.1.0.tar.gz",
+    ),
+    # pip install . and pip install -e .
+    ({"url": "file:///src/infra", "dir_info": {}}, "infra @ file:///src/infra"),
+    ({"url": "file:///src/in%20fra", "dir_info": {"editable": True}}, "-e file:///src/in%20fra"),
+]
+
+
+@pytest.mark.parametrize(("direct_url", "line"), DIRECT_URLS)
+def test_requirement_from_direct_url(direct_url: dict[str, Any] | None, line: str) -> None:
+    from packaging.requirements import Requirement
+
+    text = None if direct_url is None else json.dumps(direct_url)
+    requirement = requirement_from_direct_url(text, __version__)
+    assert requirement.line == line
+    assert __version__ in requirement.origin
+    if not line.startswith("-e "):
+        parsed = Requirement(line)  # PEP 508, as pip reads it
+        assert parsed.name == "infra"
+        assert (parsed.url is None) == (direct_url is None)
+
+
+@pytest.mark.parametrize(
+    "text", ["not json", "[]", '{"url": ""}', '{"url": "file:///x"}', '{"dir_info": {}}']
+)
+def test_unreadable_direct_url_is_an_error_naming_the_override(text: str) -> None:
+    with pytest.raises(InfraError, match=REQUIREMENT_ENV):
+        requirement_from_direct_url(text, __version__)
+
+
+def test_a_checkout_that_is_not_installed_pins_itself_editable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(emit, "_installed_distribution", lambda: None)
+    assert infra_requirement({}).line == f"-e {(Path(emit.__file__).parents[2]).as_uri()}"
+
+
+def test_cli_render_uses_the_override(tmp_path: Path) -> None:
+    line = "infra @ https://artifacts.example.com/infra-0.1.0-py3-none-any.whl#sha256=00"
+    env = {k: v for k, v in os.environ.items() if k != "INFRA_CATALOG_DIR"}
+    env[REQUIREMENT_ENV] = line
+    out = tmp_path / "out"
+    subprocess.run(
+        [sys.executable, "-m", "infra", "render", "stacks/minimal.py", "-o", str(out)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    text = (out / "pulumi" / "research-sandbox" / "requirements.txt").read_text()
+    assert f"\n{line}\n" in text
 
 
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
