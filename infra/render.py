@@ -18,17 +18,15 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any, Literal
 
 from infra import __version__
 from infra.catalog import Catalog
 from infra.errors import OutputError
+from infra.output import MANIFEST, Carry, PreviousRender, inspect_output, plan_carry
 from infra.resolve import ResolvedStack
 
-__all__ = ["TARGETS", "Root", "Target", "render_stacks", "write_tree"]
-
-MANIFEST = "manifest.json"
-# Terraform's working state inside a root survives a re-render (provider caches, lock files).
-_CARRIED_OVER = (".terraform", ".terraform.lock.hcl")
+__all__ = ["TARGETS", "Rendered", "Root", "Target", "render_stacks", "write_tree"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +57,7 @@ Emitter = Callable[[ResolvedStack, Catalog], Emitted]
 class Target:
     name: str
     emit: Emitter
+    subtrees: tuple[str, ...]  # the top-level folders of DIR this target owns and replaces
     # Infrastructure targets deploy the stack with its DR standby pools added to the failover
     # targets; the DR plans themselves are made from the stack as the user defined it.
     deploys: bool = True
@@ -92,9 +91,9 @@ def _pulumi(stack: ResolvedStack, catalog: Catalog) -> Emitted:
 
 
 TARGETS: Mapping[str, Target] = {
-    "terraform": Target("terraform", _terraform),
-    "pulumi": Target("pulumi", _pulumi),
-    "dr": Target("dr", _dr, deploys=False),
+    "terraform": Target("terraform", _terraform, ("terraform", "modules")),
+    "pulumi": Target("pulumi", _pulumi, ("pulumi",)),
+    "dr": Target("dr", _dr, ("dr",), deploys=False),
 }
 
 
@@ -107,10 +106,33 @@ def deployed(stack: ResolvedStack, catalog: Catalog) -> ResolvedStack:
     return with_standby(stack, catalog)
 
 
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A finished render: its manifest, and the units it let go."""
+
+    manifest: Mapping[str, object]
+    removed: tuple[str, ...]  # roots and Pulumi projects gone, that held only generated files
+    pruned: tuple[str, ...]  # the same, deleted with their state or user files (--prune)
+
+
 def render_stacks(
-    stacks: Sequence[ResolvedStack], out: Path, targets: Sequence[str], catalog: Catalog
-) -> dict[str, object]:
-    """Emit every target for every stack and write the tree atomically; returns the manifest."""
+    stacks: Sequence[ResolvedStack],
+    out: Path,
+    targets: Sequence[str],
+    catalog: Catalog,
+    *,
+    prune: bool = False,
+    previous: PreviousRender | Literal["inspect"] | None = "inspect",
+) -> Rendered:
+    """Emit every target for every stack and write the tree atomically.
+
+    ``out`` must be absent, empty or a previous render (see :mod:`infra.output`); the folders
+    of the other targets and every file a user added are carried over. ``previous`` is what
+    :func:`~infra.output.inspect_output` found, when the caller checked before other work.
+    """
+    if previous == "inspect":
+        previous = inspect_output(out)
+    assert not isinstance(previous, str)
     files: dict[str, str] = {}
     roots: list[Root] = []
     seeds: set[str] = set()
@@ -128,11 +150,22 @@ def render_stacks(
                 files[path] = text
             roots.extend(emitted.roots)
             seeds |= emitted.seeds
-    manifest = _manifest(stacks, targets, files, roots)
-    manifest["seeded"] = sorted(seeds)
+    carry = plan_carry(
+        previous,
+        files,
+        [r.path for r in roots],
+        {name: target.subtrees for name, target in TARGETS.items()},
+        targets,
+        seeds=seeds,
+        prune=prune,
+    )
+    manifest = _manifest(stacks, targets, files, roots, carry)
+    # Seeds of the targets carried from the previous render stay listed as seeds.
+    carried_seeds = previous.seeded & carry.files.keys() if previous else set()
+    manifest["seeded"] = sorted(seeds | carried_seeds)
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-    write_tree(out, files, carried_roots=[r.path for r in roots], kept_files=sorted(seeds))
-    return manifest
+    write_tree(out, files, keep=carry.keep)
+    return Rendered(manifest, carry.removed, carry.pruned)
 
 
 def _manifest(
@@ -140,16 +173,19 @@ def _manifest(
     targets: Sequence[str],
     files: Mapping[str, str],
     roots: Sequence[Root],
+    carry: Carry,
 ) -> dict[str, object]:
+    hashes = {
+        path: hashlib.sha256(text.encode("utf-8")).hexdigest() for path, text in files.items()
+    }
+    every_root = [*roots, *(_root_from(entry) for entry in carry.roots)]
     return {
         "schema_version": 1,
         "generator": f"infra {__version__}",
-        "targets": sorted(targets),
+        "targets": sorted({*targets, *carry.targets}),
         "stacks": sorted(s.name for s in stacks),
-        "files": {
-            path: hashlib.sha256(text.encode("utf-8")).hexdigest()
-            for path, text in sorted(files.items())
-        },
+        "files": dict(sorted({**hashes, **carry.files}.items())),
+        "kept": list(carry.kept),
         "roots": [
             {
                 "path": r.path,
@@ -159,10 +195,23 @@ def _manifest(
                 "region": r.region,
                 "depends_on": list(r.depends_on),
             }
-            for r in sorted(roots, key=lambda r: r.path)
+            for r in sorted(every_root, key=lambda r: r.path)
         ],
-        "apply_order": apply_order(roots),
+        "apply_order": apply_order(every_root),
     }
+
+
+def _root_from(entry: Mapping[str, Any]) -> Root:
+    """A root of a target carried from the previous manifest."""
+    cluster = entry.get("cluster")
+    return Root(
+        path=str(entry["path"]),
+        stack=str(entry.get("stack", "")),
+        cluster=cluster if isinstance(cluster, str) else None,
+        cloud=str(entry.get("cloud", "")),
+        region=str(entry.get("region", "")),
+        depends_on=tuple(str(d) for d in entry.get("depends_on", ())),
+    )
 
 
 def apply_order(roots: Sequence[Root]) -> list[str]:
@@ -182,36 +231,34 @@ def apply_order(roots: Sequence[Root]) -> list[str]:
 # -- the atomic write ---------------------------------------------------------------------------
 
 
-def write_tree(
-    out: Path,
-    files: Mapping[str, str],
-    carried_roots: Sequence[str] = (),
-    kept_files: Sequence[str] = (),
-) -> None:
-    """Make ``out`` hold exactly ``files``; on any failure the previous ``out`` is untouched.
+def write_tree(out: Path, files: Mapping[str, str], keep: Sequence[str] = ()) -> None:
+    """Make ``out`` hold exactly ``files`` plus the ``keep`` entries of the previous ``out``.
 
-    Terraform's working state in ``carried_roots`` and any of ``kept_files`` that the previous
-    tree already had are carried over from it instead.
+    ``out`` must be absent, empty or a previous render. ``keep`` names files, symlinks or whole
+    directories (relative) that come over from the previous tree as they are; a kept path that
+    is also in ``files`` wins over it. On any failure the previous ``out`` is untouched.
     """
+    inspect_output(out)
     out = out.absolute()
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: output path is a file (allowed: a directory, new or existing)")
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.render-", dir=parent))
     except OSError as exc:
         raise OutputError(f"{out}: cannot write here ({exc.strerror or exc})") from None
+    kept = {_safe_relative(path) for path in keep}
     try:
         for relative, text in sorted(files.items()):
+            if _safe_relative(relative) in kept and os.path.lexists(out / relative):
+                continue
             target = staging / _safe_relative(relative)
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
-        if out.is_dir():
-            _carry_over(out, staging, carried_roots, kept_files)
+        for relative in sorted(kept):
+            _carry_entry(out / relative, staging / relative)
         _swap_into_place(staging, out)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -228,18 +275,25 @@ def _safe_relative(path: str) -> str:
     return str(pure)
 
 
-def _carry_over(old: Path, new: Path, roots: Sequence[str], kept: Sequence[str]) -> None:
-    for relative in kept:
-        source = old / _safe_relative(relative)
-        if source.is_file():
-            shutil.copy2(source, new / relative)
-    for root in roots:
-        for name in _CARRIED_OVER:
-            source = old / root / name
-            if source.is_dir():
-                shutil.copytree(source, new / root / name, symlinks=True)
-            elif source.is_file():
-                shutil.copy2(source, new / root / name)
+def _carry_entry(source: Path, destination: Path) -> None:
+    """Bring one entry of the previous tree into the staging tree without copying its bytes
+    where the file system allows (hard links: provider caches in ``.terraform/`` are large)."""
+    if not os.path.lexists(source):
+        return
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_symlink():
+        os.symlink(os.readlink(source), destination)
+    elif source.is_dir():
+        shutil.copytree(source, destination, symlinks=True, copy_function=_link_or_copy)
+    else:
+        _link_or_copy(str(source), str(destination))
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
 
 
 def _swap_into_place(staging: Path, out: Path) -> None:

@@ -15,8 +15,10 @@ import pytest
 from infra.errors import OutputError
 from infra.render import Root, apply_order, write_tree
 
-OLD = {"a.txt": "old a\n", "dir/b.txt": "old b\n"}
-NEW = {"a.txt": "new a\n", "c/d.txt": "new d\n"}
+# write_tree writes only into a new or empty directory or a previous render (with a manifest).
+MANIFEST = {"manifest.json": '{"generator": "infra test", "files": {}}\n'}
+OLD = {"a.txt": "old a\n", "dir/b.txt": "old b\n"} | MANIFEST
+NEW = {"a.txt": "new a\n", "c/d.txt": "new d\n"} | MANIFEST
 
 
 def tree(path: Path) -> dict[str, str]:
@@ -69,7 +71,8 @@ def test_killed_render_leaves_previous_tree(tmp_path: Path) -> None:
             print("writing", flush=True)
             time.sleep(0.05)
         os.fsync = slow
-        write_tree(Path({str(out)!r}), {{f"f{{i}}.txt": "x" for i in range(400)}})
+        files = {{f"f{{i}}.txt": "x" for i in range(400)}}
+        write_tree(Path({str(out)!r}), files | {MANIFEST!r})
     """)
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
@@ -78,6 +81,15 @@ def test_killed_render_leaves_previous_tree(tmp_path: Path) -> None:
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert tree(out) == OLD
+
+
+def test_a_directory_that_is_not_a_render_is_refused(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".profile").write_text("mine")
+    with pytest.raises(OutputError, match="refusing to render here"):
+        write_tree(home, NEW)
+    assert tree(home) == {".profile": "mine"}
 
 
 def test_output_path_that_is_a_file(tmp_path: Path) -> None:
@@ -94,13 +106,14 @@ def test_output_below_a_file(tmp_path: Path) -> None:
         write_tree(tmp_path / "file" / "build", NEW)
 
 
-def test_terraform_working_state_survives_a_render(tmp_path: Path) -> None:
+def test_kept_entries_come_over_from_the_previous_tree(tmp_path: Path) -> None:
     out = tmp_path / "build"
-    write_tree(out, {"terraform/s/c/main.tf": "x\n"})
+    write_tree(out, {"terraform/s/c/main.tf": "x\n"} | MANIFEST)
     (out / "terraform/s/c/.terraform/providers").mkdir(parents=True)
     (out / "terraform/s/c/.terraform/providers/p").write_text("cache")
     (out / "terraform/s/c/.terraform.lock.hcl").write_text("lock")
-    write_tree(out, {"terraform/s/c/main.tf": "y\n"}, carried_roots=["terraform/s/c"])
+    keep = ["terraform/s/c/.terraform", "terraform/s/c/.terraform.lock.hcl"]
+    write_tree(out, {"terraform/s/c/main.tf": "y\n"} | MANIFEST, keep=keep)
     assert (out / "terraform/s/c/.terraform/providers/p").read_text() == "cache"
     assert (out / "terraform/s/c/.terraform.lock.hcl").read_text() == "lock"
     assert (out / "terraform/s/c/main.tf").read_text() == "y\n"
@@ -127,8 +140,8 @@ def test_apply_order_respects_dependencies() -> None:
 def test_seeded_files_are_kept_once_users_own_them(tmp_path: Path) -> None:
     out = tmp_path / "build"
     seed = "pulumi/s/Pulumi.prod.yaml"
-    write_tree(out, {seed: "config: {}\n"}, kept_files=[seed])
+    write_tree(out, {seed: "config: {}\n"} | MANIFEST, keep=[seed])
     (out / seed).write_text("config:\n  s:dr_aws_dns_zone_id: Z123\n")  # pulumi config set
-    write_tree(out, {seed: "config: {}\n", "x.txt": "new\n"}, kept_files=[seed])
+    write_tree(out, {seed: "config: {}\n", "x.txt": "new\n"} | MANIFEST, keep=[seed])
     assert (out / seed).read_text() == "config:\n  s:dr_aws_dns_zone_id: Z123\n"
     assert (out / "x.txt").read_text() == "new\n"
