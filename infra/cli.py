@@ -8,15 +8,17 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from infra import __version__
 from infra.catalog import Catalog, Offer, default_catalog
 from infra.clouds import CLOUDS
-from infra.console import money, report_problems, table
+from infra.console import money, problem_json, report_problems, table
 from infra.cost import StackCost, cost_of
 from infra.dr.cli import register as register_dr
-from infra.errors import InfraError, UsageError, unknown
+from infra.errors import InfraError, Problem, UsageError, unknown
 from infra.model import Stack
+from infra.output import inspect_output
 from infra.pipeline import Resolution, resolve_paths
 from infra.render import TARGETS, deployed, render_stacks
 from infra.resolve import HOURS_PER_MONTH
@@ -24,30 +26,59 @@ from infra.resolve import HOURS_PER_MONTH
 __all__ = ["main"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors become :class:`UsageError`, so ``--json`` gets its document for them too."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
-        parser.print_help(sys.stderr)
-        return 2
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in arguments
+    if sys.stdout is None:  # Python's stand-in when descriptor 1 was closed at start-up
+        print(
+            "infra: standard output is closed (redirect it to /dev/null to discard it)",
+            file=sys.stderr,
+        )
+        return 1
     try:
+        parser = _parser()
+        args = parser.parse_args(arguments)
+        if not getattr(args, "command", None):
+            parser.print_help(sys.stderr)
+            return 2
         code: int = args.handler(args)
+        sys.stdout.flush()
         return code
     except UsageError as exc:
-        print(f"infra: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(exc, as_json, 2, prefix="infra: error: ")
     except InfraError as exc:
-        print(f"infra: {exc}", file=sys.stderr)
+        return _fail(exc, as_json, 1, prefix="infra: ")
+    except (BrokenPipeError, ValueError) as exc:
+        if isinstance(exc, ValueError) and not sys.stdout.closed:
+            raise
+        # stdout went away (a closed pipe or descriptor): say so where someone may read it.
+        print("infra: standard output is closed; nothing more was printed", file=sys.stderr)
         return 1
-    except BrokenPipeError:
-        return 1
+
+
+def _fail(exc: InfraError, as_json: bool, code: int, prefix: str) -> int:
+    """One line on stderr; with ``--json`` also the one JSON document, ``ok`` false."""
+    problem = Problem("", "", "", str(exc))
+    if as_json:
+        document = {"ok": False, "problems": [problem_json(problem)]}
+        print(json.dumps(document, indent=2, sort_keys=True))
+    print(f"{prefix}{problem}", file=sys.stderr)  # Problem escapes what users typed
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="infra",
         description="GPU clusters on AWS, Azure and Alibaba Cloud from one Python definition.",
     )
+    parser.add_argument("--version", action="version", version=f"infra {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def stack_command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -73,7 +104,15 @@ def _parser() -> argparse.ArgumentParser:
         "--out",
         default="build",
         metavar="DIR",
-        help="output directory, replaced atomically (default: build)",
+        help=(
+            "output directory: new, empty or a previous render; replaced atomically, "
+            "keeping files you added (default: build)"
+        ),
+    )
+    render.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete roots no longer rendered even when they hold state or user files",
     )
     render.add_argument(
         "--target", default="all", choices=[*TARGETS, "all"], help="what to render (default: all)"
@@ -101,6 +140,11 @@ def _parser() -> argparse.ArgumentParser:
         "schema",
         help="print the JSON schema of a stack (for editors)",
         description="Print the JSON schema of infra.Stack.",
+    )
+    schema.add_argument(
+        "--json",
+        action="store_true",
+        help="wrap the schema in the usual document (ok, problems, schema)",
     )
     schema.set_defaults(handler=_schema)
     return parser
@@ -179,24 +223,43 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    # Refuse a directory that is not ours before any other work, so nothing is touched.
+    previous = inspect_output(out)
     resolution = _resolve(args)
     if not resolution.ok:
         return report_problems(resolution.problems, args.json, {"out": args.out})
     targets = list(TARGETS) if args.target == "all" else [args.target]
-    manifest = render_stacks(resolution.stacks, Path(args.out), targets, default_catalog())
-    files = manifest["files"]
-    roots = manifest["roots"]
-    assert isinstance(files, dict) and isinstance(roots, list)
+    rendered = render_stacks(
+        resolution.stacks,
+        out,
+        targets,
+        default_catalog(),
+        prune=args.prune,
+        previous=previous,
+    )
+    manifest = rendered.manifest
+    files, roots, kept = manifest["files"], manifest["roots"], manifest["kept"]
+    assert isinstance(files, dict) and isinstance(roots, list) and isinstance(kept, list)
     if args.json:
-        print(
-            json.dumps(
-                {"ok": True, "out": args.out, "manifest": manifest}, indent=2, sort_keys=True
-            )
-        )
+        document = {
+            "ok": True,
+            "problems": [],
+            "out": args.out,
+            "manifest": manifest,
+            "removed": list(rendered.removed),
+            "pruned": list(rendered.pruned),
+        }
+        print(json.dumps(document, indent=2, sort_keys=True))
         return 0
+    for unit in rendered.removed:
+        print(f"removed {unit} (no longer rendered; it held only generated files)", file=sys.stderr)
+    for unit in rendered.pruned:
+        print(f"pruned {unit} with its state and user files (--prune)", file=sys.stderr)
     print(
         f"rendered {len(files)} files, {len(roots)} Terraform roots "
         f"({', '.join(targets)}) into {args.out}/"
+        + (f"; kept {len(kept)} user file{'s' if len(kept) != 1 else ''}" if kept else "")
     )
     return 0
 
@@ -238,6 +301,7 @@ def _cost_document(costs: Sequence[StackCost], strategies: dict[str, str | None]
     total = sum(c.hourly_usd for c in costs)
     return {
         "ok": True,
+        "problems": [],
         "hours_per_month": HOURS_PER_MONTH,
         "currency": "USD",
         "stacks": [
@@ -333,6 +397,10 @@ def _catalog(args: argparse.Namespace) -> int:
     catalog = default_catalog()
     _check_filter(catalog, args)
     if args.sources:
+        if args.json:
+            sources = {cloud: list(catalog.headers.get(cloud, ())) for cloud in catalog.clouds}
+            print(json.dumps({"ok": True, "problems": [], "sources": sources}, indent=2))
+            return 0
         for cloud in catalog.clouds:
             print(f"[{cloud}]")
             for line in catalog.headers.get(cloud, ()):
@@ -345,7 +413,8 @@ def _catalog(args: argparse.Namespace) -> int:
     ]
     offers.sort(key=lambda o: (o.gpu or "", o.cloud, o.region, o.whole_gpus, o.instance_type))
     if args.json:
-        print(json.dumps({"offers": [_offer_json(o) for o in offers]}, indent=2, sort_keys=True))
+        document = {"ok": True, "problems": [], "offers": [_offer_json(o) for o in offers]}
+        print(json.dumps(document, indent=2, sort_keys=True))
         return 0
     if not offers:
         print("no offers match", file=sys.stderr)
@@ -428,5 +497,7 @@ def _number(value: float) -> str:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    print(json.dumps(Stack.model_json_schema(), indent=2, sort_keys=True))
+    schema = Stack.model_json_schema()
+    document = {"ok": True, "problems": [], "schema": schema} if args.json else schema
+    print(json.dumps(document, indent=2, sort_keys=True))
     return 0

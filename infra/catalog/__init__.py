@@ -165,7 +165,14 @@ class Catalog:
     def from_directory(cls, directory: Path | str, clouds: Sequence[str] | None = None) -> Catalog:
         """Load ``<cloud>.csv``, ``<cloud>_zones.csv`` and ``<cloud>_kubernetes.csv``."""
         root = Path(directory)
+        if not root.is_dir():
+            raise CatalogError(f"catalog: {str(root)!r} is not a directory")
         names = clouds or sorted(p.stem for p in root.glob("*.csv") if "_" not in p.stem)
+        if not names:
+            raise CatalogError(
+                f"catalog: {str(root)!r} holds no catalog files (allowed: <cloud>.csv, "
+                "with <cloud>_zones.csv and <cloud>_kubernetes.csv beside it)"
+            )
         files = {
             f"{name}{suffix}.csv": _read_text(root / f"{name}{suffix}.csv")
             for name in names
@@ -225,7 +232,10 @@ def default_catalog() -> Catalog:
     on first use."""
     override = os.environ.get("INFRA_CATALOG_DIR")
     if override:
-        return Catalog.from_directory(override)
+        try:
+            return Catalog.from_directory(override)
+        except CatalogError as exc:
+            raise CatalogError(f"INFRA_CATALOG_DIR: {exc}") from None
     data = resources.files("infra.catalog").joinpath("data")
     clouds = ("alicloud", "aws", "azure")
     files: dict[str, str | None] = {}

@@ -8,20 +8,23 @@ cluster), 2 wrong usage such as an unknown ``--fail`` outage.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import TYPE_CHECKING
 
 from infra.catalog import default_catalog
-from infra.console import report_problems, table
-from infra.dr.emit import check_document, plan_json
+from infra.console import problem_json, report_problems, table
+from infra.dr.emit import check_document, plan_document
 from infra.dr.outages import SCOPES, OutageError, parse_outage
 from infra.dr.plan import FailoverPlan, StackCheck, check_stack, plan_outage
-from infra.errors import UsageError, unknown
+from infra.errors import Problem, UsageError, unknown
 from infra.pipeline import resolve_paths
 from infra.resolve import ResolvedStack
 
 if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+    from typing import Any
+
+    SubParsers = argparse._SubParsersAction[Any]
 
 __all__ = ["register"]
 
@@ -95,14 +98,33 @@ def _check(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     if args.json:
-        import json  # noqa: PLC0415  (only the JSON path needs it)
-
-        print(json.dumps(check_document(checks), indent=2, sort_keys=True))
+        document = check_document(checks)
+        files = {s.name: s.file for s in resolution.stacks}
+        document["problems"] = [problem_json(p) for p in _check_problems(checks, files)]
+        print(json.dumps(document, indent=2, sort_keys=True))
     else:
         print(_check_table(checks))
         print()
         print(_check_summary(checks))
     return 0 if all(c.ok for c in checks) else 1
+
+
+def _check_problems(checks: list[StackCheck], files: dict[str, str]) -> list[Problem]:
+    """What makes ``dr check`` fail, as problems: infeasible outages, unprotected (--strict)."""
+    problems = [
+        Problem(files[c.stack], c.stack, "dr", f"outage {p.outage.id}: {line}")
+        for c in checks
+        for p in c.plans
+        if not p.feasible
+        for line in p.problems()
+    ]
+    problems += [
+        Problem(files[c.stack], c.stack, f"dr.failover.{name}", "cluster has no failover entry")
+        for c in checks
+        if c.strict
+        for name in c.unprotected
+    ]
+    return problems
 
 
 def _check_table(checks: list[StackCheck]) -> str:
@@ -163,7 +185,12 @@ def _plan(args: argparse.Namespace) -> int:
     stack, outage_text = _choose_stack(resolution.stacks, args.stack, args.fail), args.fail
     plan = plan_outage(stack, parse_outage(stack, outage_text), default_catalog())
     if args.json:
-        sys.stdout.write(plan_json(plan))
+        problems = [
+            problem_json(Problem(stack.file, stack.name, "dr", f"outage {plan.outage.id}: {line}"))
+            for line in plan.problems()
+        ]
+        document = {"ok": plan.feasible, "problems": problems, "plan": plan_document(plan)}
+        print(json.dumps(document, indent=2, sort_keys=True))
     else:
         print(_plan_text(plan))
     return 0 if plan.feasible else 1
