@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 from infra import __version__
 from infra.catalog import Catalog, Offer, default_catalog
 from infra.clouds import CLOUDS
-from infra.console import money, problem_json, report_problems, table
+from infra.console import add_load_timeout, money, problem_json, report_problems, table
 from infra.cost import StackCost, cost_of
 from infra.dr.cli import register as register_dr
 from infra.errors import InfraError, Problem, UsageError, unknown
@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
             help="stack files or directories of them (default: stacks/)",
         )
         sub.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+        add_load_timeout(sub)
         return sub
 
     validate = stack_command("validate", "load and validate stacks; report every error at once")
@@ -154,7 +155,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _resolve(args: argparse.Namespace) -> Resolution:
-    return resolve_paths(args.paths)
+    return resolve_paths(args.paths, timeout=args.load_timeout)
 
 
 def _validate(args: argparse.Namespace) -> int:

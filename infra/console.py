@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from infra.errors import Problem
+from infra.errors import Problem, UsageError
+from infra.loader import LOAD_TIMEOUT_VARIABLE, load_timeout
 
-__all__ = ["money", "report_problems", "table"]
+__all__ = ["add_load_timeout", "money", "report_problems", "table"]
+
+
+def add_load_timeout(parser: argparse.ArgumentParser) -> None:
+    """``--load-timeout SECONDS``: how long one stack file may run (``INFRA_LOAD_TIMEOUT``)."""
+
+    def seconds(text: str) -> float:
+        try:
+            return load_timeout(float(text))
+        except (ValueError, UsageError) as exc:
+            message = str(exc) if isinstance(exc, UsageError) else f"{text!r} is not a number"
+            raise argparse.ArgumentTypeError(message) from None
+
+    parser.add_argument(
+        "--load-timeout",
+        type=seconds,
+        metavar="SECONDS",
+        help=f"stop a stack file that runs longer (default: ${LOAD_TIMEOUT_VARIABLE}, else 60)",
+    )
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:

@@ -27,9 +27,11 @@ class Resolution:
         return not self.problems
 
 
-def resolve_paths(paths: Sequence[str], catalog: Catalog | None = None) -> Resolution:
+def resolve_paths(
+    paths: Sequence[str], catalog: Catalog | None = None, *, timeout: float | None = None
+) -> Resolution:
     """Every stack under ``paths`` (default: ``stacks/``), resolved against the catalog, or every
-    problem found."""
-    loaded = load_stacks(paths or DEFAULT_PATHS)
+    problem found. Each stack file may run ``timeout`` seconds (see :func:`load_timeout`)."""
+    loaded = load_stacks(paths or DEFAULT_PATHS, timeout=timeout)
     resolved, problems = validate_stacks(loaded.stacks, catalog or default_catalog())
     return Resolution(tuple(resolved), loaded.problems + tuple(problems), len(loaded.stacks))

@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from infra.catalog import default_catalog
-from infra.console import problem_json, report_problems, table
+from infra.console import add_load_timeout, problem_json, report_problems, table
 from infra.dr.emit import check_document, plan_document
 from infra.dr.outages import SCOPES, OutageError, parse_outage
 from infra.dr.plan import FailoverPlan, StackCheck, check_stack, plan_outage
@@ -57,6 +57,7 @@ def register(subparsers: SubParsers) -> None:
         "--strict", action="store_true", help="a cluster without a failover entry is an error"
     )
     check.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    add_load_timeout(check)
     check.set_defaults(handler=_check)
 
     plan = commands.add_parser(
@@ -73,6 +74,7 @@ def register(subparsers: SubParsers) -> None:
     )
     plan.add_argument("--stack", metavar="NAME", help="the stack, when PATH defines several")
     plan.add_argument("--json", action="store_true", help="print the plan document (JSON)")
+    add_load_timeout(plan)
     plan.set_defaults(handler=_plan)
 
 
@@ -85,7 +87,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    resolution = resolve_paths(args.paths)
+    resolution = resolve_paths(args.paths, timeout=args.load_timeout)
     if not resolution.ok:
         return report_problems(resolution.problems, args.json)
     catalog = default_catalog()
@@ -179,7 +181,7 @@ def _rto(plan: FailoverPlan) -> str:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    resolution = resolve_paths([args.path])
+    resolution = resolve_paths([args.path], timeout=args.load_timeout)
     if not resolution.ok:
         return report_problems(resolution.problems, args.json)
     stack, outage_text = _choose_stack(resolution.stacks, args.stack, args.fail), args.fail
