@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 from contextvars import ContextVar
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 from pydantic import (
     BaseModel,
@@ -29,7 +29,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from infra.errors import Problem, StackError, allowed, unknown
+from infra.errors import Problem, StackError, allowed, is_giant, number, unknown
 
 __all__ = ["Cluster", "DisasterRecovery", "NodePool", "Stack"]
 
@@ -146,7 +146,8 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
-            out += f"[{part}]"
+            # An int dict key lands in the path too (tags={5: "x"}), of any size.
+            out += f"[{number(part)}]"
         elif out:
             out += f".{part}"
         else:
@@ -168,7 +169,7 @@ def describe(err: ErrorDetails) -> str:
     """One readable sentence for a pydantic error, in our ``problem (allowed: ...)`` form."""
     kind = err["type"]
     value = err.get("input")
-    got = type(value).__name__
+    got = _got(value)
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
@@ -176,10 +177,10 @@ def describe(err: ErrorDetails) -> str:
         return unknown("field", field, _model_at(err["loc"][:-1]).model_fields)
     if kind in {"model_type", "model_attributes_type"}:
         expected = err.get("ctx", {}).get("class_name", "object")
-        return f"expected a {expected}, got {got} {_short(value)}"
+        return f"expected a {expected}, got {got}"
     for word, text in _TYPE_WORDS.items():
         if kind in (f"{word}_type", f"{word}_parsing"):
-            return f"expected {text}, got {got} {_short(value)}"
+            return f"expected {text}, got {got}"
     if kind == "is_instance_of":
         return f"unexpected value {_short(value)}"
     return f"{err['msg']} (got {_short(value)})"
@@ -199,9 +200,33 @@ def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel]:
     return model
 
 
+def _got(value: object) -> str:
+    """``int 5``, ``str 'gpu'``: what a wrong value is, for ``expected ..., got ...``."""
+    text, describes_itself = _shown(value)
+    return text if describes_itself else f"{type(value).__name__} {text}"
+
+
 def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return _shown(value)[0]
+
+
+def _shown(value: object) -> tuple[str, bool]:
+    """A value for a message, at most 60 characters, and whether the text already says what
+    the value is ("an integer of 5001 digits") rather than being its repr."""
+    if _is_giant_int(value):
+        # Not repr: past 4300 digits int->str raises, and giant values read better by size.
+        return number(value), True
+    try:
+        text = repr(value)
+    except Exception:
+        # A list holding an int past Python's int->str digit limit, or a stack file's own class
+        # whose __repr__ fails: the problem is still one line, about the field.
+        return f"a {type(value).__name__} that cannot be shown", True
+    return (text if len(text) <= 60 else text[:57] + "..."), False
+
+
+def _is_giant_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and is_giant(value)
 
 
 def _defining_file() -> str:

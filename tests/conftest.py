@@ -17,6 +17,16 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_CATALOG = ROOT / "tests" / "data" / "catalog"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-long",
+        action="store_true",
+        default=False,
+        help="run tests/test_fuzz.py with many examples and a random seed "
+        "(INFRA_FUZZ_EXAMPLES=N sets the number)",
+    )
+
+
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     """The small, hand-made test catalog (tests/data/catalog)."""

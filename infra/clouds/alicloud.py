@@ -11,7 +11,7 @@ from infra.terraform.hcl import Block, Value
 
 # ACK node pool names: 1-63 characters of letters, digits, '_' and '-', starting with a letter
 # or digit; we keep to the Kubernetes label subset like the other clouds.
-_POOL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_POOL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # used with fullmatch
 
 
 class Alicloud(Cloud):
@@ -26,7 +26,7 @@ class Alicloud(Cloud):
     dns_service = "Alibaba Cloud DNS GTM"
 
     def pool_name_problem(self, name: str) -> str | None:
-        if not _POOL.match(name):
+        if not _POOL.fullmatch(name):
             return (
                 f"invalid pool name {name!r} for ACK "
                 "(allowed: 1-63 lowercase letters, digits and '-', starting and ending "
@@ -38,7 +38,8 @@ class Alicloud(Cloud):
         # Tag key up to 128 characters (ECS/ACK), but the OSS checkpoint bucket allows 64 bytes;
         # keys may not start with "aliyun" or "acs:", values not with "acs:", neither may contain
         # http:// or https:// (Alibaba Cloud Tag API docs; OSS PutBucketTags errors).
-        if not 1 <= len(key.encode()) <= 64 or len(value) > 128:
+        # surrogatepass: counting the bytes of a key must not fail on a lone surrogate.
+        if not 1 <= len(key.encode("utf-8", "surrogatepass")) <= 64 or len(value) > 128:
             return (
                 "tag too long for Alibaba Cloud (allowed: key 1-64 bytes, as OSS buckets "
                 "require, value up to 128 characters)"

@@ -11,10 +11,11 @@ from infra.terraform.hcl import Block, Value
 # EKS node group names: 1-63 characters, start with a letter or digit, then letters, digits,
 # hyphens and underscores (EKS CreateNodegroup API; terraform/pulumi aws_eks_node_group docs).
 # We keep to the Kubernetes label subset so the same name works as a node label value.
-_POOL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+# Patterns are used with fullmatch: `$` alone would accept a trailing newline.
+_POOL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 # Tag rules: key 1-128 characters, value up to 256, "aws:" prefix reserved
 # (AWS "Tag restrictions", e.g. docs.aws.amazon.com/.../tag-restrictions).
-_TAG_CHARS = re.compile(r"^[\w .:/=+\-@]*$")
+_TAG_CHARS = re.compile(r"[\w .:/=+\-@]*")
 
 
 class Aws(Cloud):
@@ -29,7 +30,7 @@ class Aws(Cloud):
     dns_service = "Route 53 failover records"
 
     def pool_name_problem(self, name: str) -> str | None:
-        if not _POOL.match(name):
+        if not _POOL.fullmatch(name):
             return (
                 f"invalid pool name {name!r} for EKS "
                 "(allowed: 1-63 lowercase letters, digits and '-', starting and ending "
@@ -42,7 +43,7 @@ class Aws(Cloud):
             return "tag too long for AWS (allowed: key 1-128, value up to 256 characters)"
         if key.lower().startswith("aws:") or value.lower().startswith("aws:"):
             return "tags may not start with 'aws:' on AWS (reserved prefix)"
-        if not (_TAG_CHARS.match(key) and _TAG_CHARS.match(value)):
+        if not (_TAG_CHARS.fullmatch(key) and _TAG_CHARS.fullmatch(value)):
             return (
                 "tag has characters AWS does not allow "
                 "(allowed: letters, digits, spaces and _ . : / = + - @)"

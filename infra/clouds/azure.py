@@ -10,7 +10,7 @@ from infra.terraform.hcl import Block, Value
 
 # AKS Linux node pool names: 1-12 characters, lowercase letters and digits, not starting with a
 # digit (learn.microsoft.com/azure/aks/use-system-pools#limitations).
-_POOL = re.compile(r"^[a-z][a-z0-9]{0,11}$")
+_POOL = re.compile(r"[a-z][a-z0-9]{0,11}")  # used with fullmatch
 # Tag names may not contain < > % & \ ? / ; storage accounts (which we tag) allow keys up to 128
 # characters and values up to 256 (Azure Resource Manager tag docs; azurerm storage validation).
 _TAG_FORBIDDEN = set("<>%&\\?/")
@@ -28,7 +28,7 @@ class Azure(Cloud):
     dns_service = "Traffic Manager endpoints"
 
     def pool_name_problem(self, name: str) -> str | None:
-        if not _POOL.match(name):
+        if not _POOL.fullmatch(name):
             return (
                 f"invalid pool name {name!r} for AKS "
                 "(allowed: 1-12 lowercase letters and digits, starting with a letter)"

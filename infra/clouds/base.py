@@ -17,8 +17,9 @@ from typing import ClassVar
 from infra.catalog import Offer
 from infra.terraform.hcl import Block, Value
 
-# Kubernetes object-name rules, shared by every managed service (RFC 1123 label).
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# Kubernetes object-name rules, shared by every managed service (RFC 1123 label). Anchored with
+# \A and \Z, not ^ and $ (which accepts a trailing newline), so match and fullmatch agree.
+DNS_LABEL = re.compile(r"\A[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 
 
 @dataclass(frozen=True, slots=True)
