@@ -15,22 +15,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from infra.values import Raw, Value
+
 __all__ = ["Block", "Raw", "Value", "document", "quote"]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _INDENT = "  "
 _INLINE_LIST_WIDTH = 80
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-@dataclass(frozen=True, slots=True)
-class Raw:
-    """An HCL expression written as is (a reference or function call, never user text)."""
-
-    text: str
-
-
-Value = str | int | float | bool | None | Raw | Sequence["Value"] | Mapping[str, "Value"]
 
 
 @dataclass(frozen=True, slots=True)
