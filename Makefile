@@ -22,7 +22,7 @@ export INFRA_TF_PLUGIN_DIR
 help:
 	@echo "make demo       validate, catalog, cost, DR check and render of the example stacks in $(STACKS)"
 	@echo "make test       run the test suite"
-	@echo "make lint       ruff (lint + format check) and mypy --strict"
+	@echo "make lint       ruff (lint + format check), mypy --strict, import layers, module docs"
 	@echo "make validate   infra validate \$$STACKS"
 	@echo "make render     infra render \$$STACKS -o \$$OUT"
 	@echo "make dr-check   infra dr check \$$STACKS"
@@ -103,6 +103,7 @@ lint: venv
 	$(BIN)/ruff check infra tests tools
 	$(BIN)/ruff format --check infra tests tools
 	$(BIN)/mypy infra
+	$(BIN)/lint-imports
 	$(BIN)/python tools/module_docs.py --check
 
 docs: venv

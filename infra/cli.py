@@ -15,12 +15,13 @@ from infra.catalog import Catalog, Offer, default_catalog
 from infra.clouds import CLOUDS
 from infra.console import add_load_timeout, money, problem_json, report_problems, table
 from infra.cost import StackCost, cost_of
+from infra.deploy import deployed
 from infra.dr.cli import register as register_dr
 from infra.errors import InfraError, Problem, UsageError, unknown
 from infra.model import Stack
 from infra.output import inspect_output
 from infra.pipeline import Resolution, resolve_paths
-from infra.render import TARGETS, deployed, render_stacks
+from infra.render import TARGETS, render_stacks
 from infra.resolve import HOURS_PER_MONTH
 
 __all__ = ["main"]

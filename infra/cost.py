@@ -52,7 +52,7 @@ class StackCost:
 def cost_of(stacks: Sequence[ResolvedStack]) -> list[StackCost]:
     """Running cost of every pool at its desired size.
 
-    Pass stacks as deployed (:func:`infra.render.deployed`) to include DR standby pools: a
+    Pass stacks as deployed (:func:`infra.deploy.deployed`) to include DR standby pools: a
     pilot-light standby costs no nodes, a warm standby its minimum, active-active all of it.
     Storage, replication traffic and managed control planes are not priced by the catalog.
     """

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from infra.clouds import CLOUDS
 from infra.resolve import ResolvedCluster, ResolvedPool, ResolvedStack
-from infra.terraform.hcl import Value
+from infra.values import Value
 
 __all__ = ["cluster_module_inputs", "pool_input", "stack_tags"]
 

@@ -22,23 +22,13 @@ from typing import Any, Literal
 
 from infra import __version__
 from infra.catalog import Catalog
+from infra.deploy import deployed
 from infra.errors import OutputError
 from infra.output import MANIFEST, Carry, PreviousRender, inspect_output, plan_carry
 from infra.resolve import ResolvedStack
+from infra.roots import Root, apply_order
 
 __all__ = ["TARGETS", "Rendered", "Root", "Target", "render_stacks", "write_tree"]
-
-
-@dataclass(frozen=True, slots=True)
-class Root:
-    """A Terraform root module in the output, with the roots it must follow."""
-
-    path: str  # relative to DIR, e.g. terraform/llm-train/aws-use1
-    stack: str
-    cluster: str | None  # None for the stack-wide _global root
-    cloud: str
-    region: str
-    depends_on: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,15 +85,6 @@ TARGETS: Mapping[str, Target] = {
     "pulumi": Target("pulumi", _pulumi, ("pulumi",)),
     "dr": Target("dr", _dr, ("dr",), deploys=False),
 }
-
-
-def deployed(stack: ResolvedStack, catalog: Catalog) -> ResolvedStack:
-    """The stack as infrastructure targets render it: with DR standby pools when it has DR."""
-    if stack.dr is None:
-        return stack
-    from infra.dr.standby import with_standby  # noqa: PLC0415
-
-    return with_standby(stack, catalog)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,20 +193,6 @@ def _root_from(entry: Mapping[str, Any]) -> Root:
         region=str(entry.get("region", "")),
         depends_on=tuple(str(d) for d in entry.get("depends_on", ())),
     )
-
-
-def apply_order(roots: Sequence[Root]) -> list[str]:
-    """Roots in an order that respects ``depends_on`` (Kahn's algorithm, ties by path)."""
-    pending = {r.path: set(r.depends_on) for r in roots}
-    order: list[str] = []
-    while pending:
-        ready = sorted(path for path, deps in pending.items() if not deps - set(order))
-        if not ready:
-            raise OutputError(f"dependency cycle among roots: {', '.join(sorted(pending))}")
-        for path in ready:
-            order.append(path)
-            del pending[path]
-    return order
 
 
 # -- the atomic write ---------------------------------------------------------------------------

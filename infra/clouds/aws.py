@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 from infra.clouds.base import Cloud, ProviderSource, short_hash
-from infra.terraform.hcl import Block, Value
+from infra.values import Block, Value
 
 # EKS node group names: 1-63 characters, start with a letter or digit, then letters, digits,
 # hyphens and underscores (EKS CreateNodegroup API; terraform/pulumi aws_eks_node_group docs).

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 from infra.clouds.base import Cloud, ProviderSource, short_hash
-from infra.terraform.hcl import Block, Value
+from infra.values import Block, Value
 
 # AKS Linux node pool names: 1-12 characters, lowercase letters and digits, not starting with a
 # digit (learn.microsoft.com/azure/aks/use-system-pools#limitations).

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from infra.catalog import Offer
-from infra.terraform.hcl import Block, Value
+from infra.values import Block, Value
 
 # Kubernetes object-name rules, shared by every managed service (RFC 1123 label). Anchored with
 # \A and \Z, not ^ and $ (which accepts a trailing newline), so match and fullmatch agree.

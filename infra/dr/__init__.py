@@ -1,1 +1,1 @@
-"""Disaster recovery: outages, failover assignment, plans and drills (DESIGN.md section 4)."""
+"""Disaster recovery: outages, failover assignment, plans and drills (docs/architecture.md, "Disaster recovery")."""

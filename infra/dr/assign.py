@@ -1,6 +1,6 @@
 """Exact failover assignment: place the GPU demand of failed clusters onto surviving headroom.
 
-The rules are those of DESIGN.md section 4. A failed cluster's demand may go only to its own
+The rules are those of docs/architecture.md ("Disaster recovery"). A failed cluster's demand may go only to its own
 ``failover`` targets; a GPU model may be replaced, one GPU for one GPU, by the models its
 substitution list names; RDMA demand needs RDMA-capable headroom; and each target's headroom for
 a GPU model is shared by every cluster failing in the same outage, so it is never counted twice.

@@ -1,4 +1,4 @@
-"""Demand and headroom (DESIGN.md section 4), indexed once per stack.
+"""Demand and headroom (docs/architecture.md, "Disaster recovery"), indexed once per stack.
 
 * **Demand** of a failed cluster: per ``(gpu, rdma)``, the GPUs its own (not standby) GPU pools
   run now (their desired size). RDMA counts only for training pools that asked for it: an

@@ -1,4 +1,4 @@
-"""Outages: which clusters of a stack fail together (DESIGN.md section 4).
+"""Outages: which clusters of a stack fail together (docs/architecture.md, "Disaster recovery").
 
 An outage is a whole cloud region (every cluster of the stack in it), a whole cloud, or one
 cluster. Users name them as ``CLOUD:REGION``, ``CLOUD`` or a cluster name; files are named by a

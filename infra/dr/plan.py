@@ -1,6 +1,6 @@
 """Failover plans: what to do, in which order and how long it takes, when an outage hits.
 
-A plan (DESIGN.md section 4) places the failed clusters' demand with the exact assignment of
+A plan (docs/architecture.md, "Disaster recovery") places the failed clusters' demand with the exact assignment of
 :mod:`infra.dr.assign`, then orders the work as a dependency graph of steps:
 
 1. ``check-replication-<cluster>``: the newest replicated checkpoint is within the RPO;

@@ -1,4 +1,4 @@
-"""Standby pools: the node pools renderers add to failover targets (DESIGN.md section 4).
+"""Standby pools: the node pools renderers add to failover targets (docs/architecture.md, "Disaster recovery").
 
 For each ``(target, GPU model)`` the pool must carry the most GPUs any single outage places
 there, over every region outage and every single-cluster outage (a cluster can fail alone, and

@@ -40,7 +40,7 @@ from infra.clouds.base import short_hash
 from infra.errors import InfraError
 from infra.inputs import cluster_module_inputs, stack_tags
 from infra.resolve import ResolvedCluster, ResolvedStack
-from infra.terraform.hcl import Value
+from infra.values import Value
 
 __all__ = [
     "CheckpointPair",
@@ -135,7 +135,7 @@ def dns_records(stack: ResolvedStack) -> tuple[DnsRecord, ...]:
 def dr_module_calls(stack: ResolvedStack) -> list[DrModuleCall]:
     """The DR module calls of ``stack``'s ``_dr`` root; ``[]`` without DR failover.
 
-    ``stack`` is the stack as deployed (:func:`infra.render.deployed`): its standby pools, which
+    ``stack`` is the stack as deployed (:func:`infra.deploy.deployed`): its standby pools, which
     the alarms watch, are already among its clusters' pools.
     """
     if stack.dr is None or not any(stack.dr.failover.values()):

@@ -14,8 +14,8 @@ from infra.clouds import CLOUDS, Cloud
 from infra.dr.terraform import DrModuleCall, RootVariable, dr_module_calls
 from infra.errors import InfraError
 from infra.inputs import cluster_module_inputs, stack_tags
-from infra.render import Root
 from infra.resolve import ResolvedCluster, ResolvedStack
+from infra.roots import Root
 from infra.terraform.hcl import Block, Raw, Value, document
 
 __all__ = ["REQUIRED_TERRAFORM", "terraform_files"]

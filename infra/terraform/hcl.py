@@ -13,9 +13,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
-from infra.values import Raw, Value
+from infra.values import Block, Raw, Value
 
 __all__ = ["Block", "Raw", "Value", "document", "quote"]
 
@@ -23,15 +22,6 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _INDENT = "  "
 _INLINE_LIST_WIDTH = 80
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    """``type "label" ... { body }``; the body keeps the order given (attributes and blocks)."""
-
-    type: str
-    labels: tuple[str, ...] = ()
-    body: tuple[tuple[str, Value] | Block, ...] = field(default=())
 
 
 def quote(text: str) -> str:

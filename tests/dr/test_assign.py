@@ -1,4 +1,4 @@
-"""Tests of the exact failover assignment (DESIGN.md section 4)."""
+"""Tests of the exact failover assignment (docs/architecture.md, "Disaster recovery")."""
 
 from __future__ import annotations
 

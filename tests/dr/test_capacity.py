@@ -1,4 +1,4 @@
-"""Demand and headroom of clusters (DESIGN.md section 4), against the test catalog."""
+"""Demand and headroom of clusters (docs/architecture.md, "Disaster recovery"), against the test catalog."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Failover plans: placement, steps, critical path and feasibility (DESIGN.md section 4).
+"""Failover plans: placement, steps, critical path and feasibility (docs/architecture.md, "Disaster recovery").
 
 Step durations come from the fixed test timing model (conftest.TIMING_CSV): scale 1 min,
 nodes ready = catalog boot + 1 min, traffic 2 min, replication check 2 min, verify 5 min.

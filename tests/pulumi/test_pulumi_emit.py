@@ -15,6 +15,7 @@ import pytest
 
 from infra import __version__
 from infra.catalog import default_catalog
+from infra.deploy import deployed
 from infra.errors import InfraError
 from infra.inputs import cluster_module_inputs
 from infra.pulumi import emit
@@ -27,7 +28,7 @@ from infra.pulumi.emit import (
     pulumi_files,
     requirement_from_direct_url,
 )
-from infra.render import TARGETS, deployed
+from infra.render import TARGETS
 from infra.resolve import ResolvedStack
 from tests.conftest import ROOT
 from tests.pulumi.conftest import EXAMPLE_STACKS, stack_json
