@@ -351,8 +351,8 @@ def test_every_cloud_has_a_dr_module() -> None:
     from infra.dr.terraform import _DR_CLOUDS
 
     assert set(_DR_CLOUDS) == set(CLOUDS)
-    for dr in _DR_CLOUDS.values():
-        assert (MODULES / dr.module / "versions.tf").is_file()
+    for cloud in CLOUDS.values():
+        assert (MODULES / cloud.dr_module / "versions.tf").is_file()
 
 
 # -- real Terraform: plan the rendered AWS calls against a moto server --------------------------

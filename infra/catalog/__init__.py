@@ -237,7 +237,15 @@ def default_catalog() -> Catalog:
         except CatalogError as exc:
             raise CatalogError(f"INFRA_CATALOG_DIR: {exc}") from None
     data = resources.files("infra.catalog").joinpath("data")
-    clouds = ("alicloud", "aws", "azure")
+    # One <cloud>.csv per cloud (beside its _zones and _kubernetes files): the data files say
+    # which clouds there are, so adding a cloud adds files, not a name here.
+    clouds = tuple(
+        sorted(
+            entry.name.removesuffix(".csv")
+            for entry in data.iterdir()
+            if entry.name.endswith(".csv") and "_" not in entry.name
+        )
+    )
     files: dict[str, str | None] = {}
     for cloud in clouds:
         for suffix in ("", "_zones", "_kubernetes"):

@@ -105,6 +105,12 @@ class Alicloud(Cloud):
     terraform_provider = ProviderSource("alicloud", "aliyun/alicloud", ">= 1.266.0, < 2.0.0")
     cluster_module = "alicloud-gpu-cluster"
     state_module = "state-backend-alicloud"
+    dr_module = "dr-alicloud"
+
+    # -- Pulumi ------------------------------------------------------------------------------
+    pulumi_requirement = "pulumi-alicloud>=4.0,<5"
+    pulumi_components = "infra.pulumi.alicloud"
+    pulumi_dr_component = "infra.pulumi.dr_alicloud"
 
     def provider_block(self, region: str) -> Block:
         return Block("provider", ("alicloud",), (("region", region),))

@@ -98,6 +98,12 @@ class Aws(Cloud):
     terraform_provider = ProviderSource("aws", "hashicorp/aws", ">= 5.100, < 7.0")
     cluster_module = "aws-gpu-cluster"
     state_module = "state-backend-aws"
+    dr_module = "dr-aws"
+
+    # -- Pulumi ------------------------------------------------------------------------------
+    pulumi_requirement = "pulumi-aws>=7.51,<8"
+    pulumi_components = "infra.pulumi.aws"
+    pulumi_dr_component = "infra.pulumi.dr_aws"
 
     def provider_block(self, region: str) -> Block:
         return Block("provider", ("aws",), (("region", region),))

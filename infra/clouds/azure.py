@@ -62,14 +62,14 @@ class Azure(Cloud):
         # The autoscaler has no separate desired size, so min and desired are the same here.
         del desired_nodes
         return (
-            f"az aks nodepool update --resource-group {cluster}-rg --cluster-name {cluster} "
+            f"az aks nodepool update --resource-group {resource_group(cluster)} --cluster-name {cluster} "
             f"--name {self.node_pool_name(cluster, pool)} --update-cluster-autoscaler --min-count {min_nodes} "
             f"--max-count {max_nodes}"
         )
 
     def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
         return (
-            f"az aks nodepool show --resource-group {cluster}-rg --cluster-name {cluster} "
+            f"az aks nodepool show --resource-group {resource_group(cluster)} --cluster-name {cluster} "
             f"--name {self.node_pool_name(cluster, pool)} --query provisioningState -o tsv  # expect Succeeded",
             f"kubectl --context {cluster} wait --for=condition=Ready node "
             f"-l kubernetes.azure.com/agentpool={pool} --timeout=30m",
@@ -107,6 +107,12 @@ class Azure(Cloud):
     terraform_provider = ProviderSource("azurerm", "hashicorp/azurerm", ">= 4.40.0, < 5.0.0")
     cluster_module = "azure-gpu-cluster"
     state_module = "state-backend-azure"
+    dr_module = "dr-azure"
+
+    # -- Pulumi ------------------------------------------------------------------------------
+    pulumi_requirement = "pulumi-azure-native>=3.29,<4"
+    pulumi_components = "infra.pulumi.azure"
+    pulumi_dr_component = "infra.pulumi.dr_azure"
 
     def provider_block(self, region: str) -> Block:
         # The subscription comes from ARM_SUBSCRIPTION_ID; storage data-plane calls use Entra ID.
@@ -158,3 +164,9 @@ class Azure(Cloud):
 
 def _state_account(stack: str, owner: str) -> str:
     return "tfst" + short_hash(owner, stack, "azure", length=20)
+
+
+def resource_group(name: str) -> str:
+    """The resource group the Azure modules (and components) put everything of ``name`` in:
+    ``modules/azure-gpu-cluster`` and ``modules/dr-azure`` both create ``<name>-rg``."""
+    return f"{name}-rg"

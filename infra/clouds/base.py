@@ -77,6 +77,16 @@ class Cloud(ABC):
     terraform_provider: ClassVar[ProviderSource]
     cluster_module: ClassVar[str]  # modules/<name>: the GPU-cluster module
     state_module: ClassVar[str]  # modules/<name>: the state backend
+    dr_module: ClassVar[str]  # modules/<name>: replication, DNS failover and alarms (_dr root)
+
+    # -- Pulumi ------------------------------------------------------------------------------
+    # The provider package as the rendered requirements.txt names it (the same range belongs in
+    # pyproject's `pulumi` extra), the module whose COMPONENTS build a cluster, and the module
+    # whose COMPONENT mirrors the DR module. Imported by name on first use, so a Pulumi project
+    # needs only the provider packages of the clouds it uses.
+    pulumi_requirement: ClassVar[str]
+    pulumi_components: ClassVar[str]
+    pulumi_dr_component: ClassVar[str]
 
     @abstractmethod
     def provider_block(self, region: str) -> Block:

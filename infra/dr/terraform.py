@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from infra.clouds import CLOUDS
+from infra.clouds.azure import resource_group
 from infra.clouds.base import short_hash
 from infra.errors import InfraError
 from infra.inputs import cluster_module_inputs, stack_tags
@@ -187,7 +188,7 @@ def dr_module_calls(stack: ResolvedStack) -> list[DrModuleCall]:
             DrModuleCall(
                 cloud=g.cloud,
                 label=_label(g.cloud, g.region if dr.regional else ""),
-                module=dr.module,
+                module=CLOUDS[g.cloud].dr_module,
                 region=g.region,
                 inputs=inputs,
                 variables=variables,
@@ -216,7 +217,6 @@ def _pool_name(stack: ResolvedStack, cluster: str, pool: str) -> str:
 class _DrCloud(ABC):
     """What a cloud's DR module takes; one subclass per cloud, dispatched by cloud name."""
 
-    module: str
     regional: bool  # provider bound to one region: one call per region
 
     @abstractmethod
@@ -245,7 +245,6 @@ class _DrCloud(ABC):
 
 
 class _AwsDr(_DrCloud):
-    module = "dr-aws"
     regional = True
 
     def pair_input(
@@ -296,7 +295,6 @@ class _AwsDr(_DrCloud):
 
 
 class _AzureDr(_DrCloud):
-    module = "dr-azure"
     regional = False
 
     def pair_input(
@@ -304,9 +302,9 @@ class _AzureDr(_DrCloud):
     ) -> dict[str, Value]:
         # azure-gpu-cluster puts everything in "<name>-rg".
         return {
-            "source_resource_group": f"{_resource(stack, source.name)}-rg",
+            "source_resource_group": resource_group(_resource(stack, source.name)),
             "source_storage_account": _store(stack, source, "storage_account_name"),
-            "destination_resource_group": f"{_resource(stack, target.name)}-rg",
+            "destination_resource_group": resource_group(_resource(stack, target.name)),
             "destination_storage_account": _store(stack, target, "storage_account_name"),
         }
 
@@ -326,7 +324,7 @@ class _AzureDr(_DrCloud):
             "standby_clusters": [
                 {
                     "cluster_name": _resource(stack, cluster),
-                    "resource_group_name": f"{_resource(stack, cluster)}-rg",
+                    "resource_group_name": resource_group(_resource(stack, cluster)),
                     "pools": list(pools),
                 }
                 for cluster, pools in standby
@@ -357,7 +355,6 @@ class _AzureDr(_DrCloud):
 
 
 class _AlicloudDr(_DrCloud):
-    module = "dr-alicloud"
     regional = True
 
     def pair_input(

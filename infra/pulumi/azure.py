@@ -25,6 +25,7 @@ from pulumi_azure_native import (
     storage,
 )
 
+from infra.clouds.azure import resource_group
 from infra.pulumi.args import (
     ComponentInputError,
     NodePool,
@@ -198,8 +199,8 @@ class AzureGpuCluster(GpuClusterComponent):
 
         # -- Network ----------------------------------------------------------------------
         group = resources.ResourceGroup(
-            f"{a.name}-rg",
-            resource_group_name=f"{a.name}-rg",
+            resource_group(a.name),
+            resource_group_name=resource_group(a.name),
             location=a.region,
             tags=tags,
             opts=child,

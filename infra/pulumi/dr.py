@@ -12,7 +12,6 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 
 from infra.dr.terraform import DrModuleCall, RootVariable
@@ -20,7 +19,6 @@ from infra.errors import InfraError
 from infra.pulumi.args import ComponentInputError
 
 __all__ = [
-    "DR_COMPONENT_MODULES",
     "ConfigVariable",
     "DrCall",
     "check_key",
@@ -32,16 +30,6 @@ __all__ = [
     "nested_map",
     "nested_record",
 ]
-
-# Terraform module -> the Python module holding its component (``COMPONENT``); one entry per
-# module of infra.dr.terraform.
-DR_COMPONENT_MODULES: Mapping[str, str] = MappingProxyType(
-    {
-        "dr-aws": "infra.pulumi.dr_aws",
-        "dr-azure": "infra.pulumi.dr_azure",
-        "dr-alicloud": "infra.pulumi.dr_alicloud",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import authorization, dns, monitor, resources, storage, trafficmanager
 
+from infra.clouds.azure import resource_group
 from infra.pulumi.args import ComponentInputError, args_from_inputs
 from infra.pulumi.component import DisasterRecoveryComponent
 from infra.pulumi.dr import (
@@ -242,8 +243,8 @@ class AzureDisasterRecovery(DisasterRecoveryComponent):
             else []
         )
         group = resources.ResourceGroup(
-            f"{a.name}-rg",
-            resource_group_name=f"{a.name}-rg",
+            resource_group(a.name),
+            resource_group_name=resource_group(a.name),
             location=a.region,
             tags=tags,
             opts=child,

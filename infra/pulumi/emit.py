@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from types import MappingProxyType
 from urllib.parse import unquote, urlsplit
 
 import jinja2
@@ -27,6 +26,7 @@ import jinja2
 from infra import __version__
 from infra.assets import templates_dir
 from infra.catalog import Catalog
+from infra.clouds import CLOUDS
 from infra.dr.terraform import DrModuleCall, RootVariable, dr_module_calls
 from infra.errors import InfraError
 from infra.inputs import cluster_module_inputs
@@ -34,7 +34,6 @@ from infra.pulumi.dr import dr_document
 from infra.resolve import ResolvedStack
 
 __all__ = [
-    "PROVIDER_REQUIREMENTS",
     "PULUMI_REQUIREMENT",
     "REQUIREMENT_ENV",
     "InfraRequirement",
@@ -47,13 +46,6 @@ __all__ = [
 # The versions the components are written and tested against (under Pulumi's mocks); the same
 # ranges belong in pyproject's ``pulumi`` extra.
 PULUMI_REQUIREMENT = "pulumi>=3.272,<4"
-PROVIDER_REQUIREMENTS: Mapping[str, str] = MappingProxyType(
-    {
-        "aws": "pulumi-aws>=7.51,<8",
-        "azure": "pulumi-azure-native>=3.29,<4",
-        "alicloud": "pulumi-alicloud>=4.0,<5",
-    }
-)
 SCHEMA_VERSION = 2  # of stack.json; infra.pulumi.program refuses any other
 # Set at render time, its value is requirements.txt's infra line, as written (pip expands
 # ${VARIABLE}s in it when it installs, so a token can stay out of the file).
@@ -272,7 +264,7 @@ def pulumi_files(
         "config": _config_entries(stack.name, calls),
     }
     requirements = [infra.line, PULUMI_REQUIREMENT]
-    requirements += [PROVIDER_REQUIREMENTS[cloud] for cloud in clouds]
+    requirements += [CLOUDS[cloud].pulumi_requirement for cloud in clouds]
     return {
         f"{base}/Pulumi.yaml": env.get_template("pulumi/Pulumi.yaml.j2").render(context),
         f"{base}/Pulumi.{stack.environment}.yaml": env.get_template(

@@ -17,16 +17,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 
 import pulumi
 
+from infra.clouds import CLOUDS
 from infra.errors import InfraError
 from infra.pulumi.component import CloudComponents, GpuClusterComponent
-from infra.pulumi.dr import DR_COMPONENT_MODULES, ConfigVariable, DrCall, load_dr_calls
+from infra.pulumi.dr import ConfigVariable, DrCall, load_dr_calls
 
 __all__ = [
-    "COMPONENT_MODULES",
     "ClusterDocument",
     "MissingConfigError",
     "StackDocument",
@@ -38,14 +37,6 @@ __all__ = [
     "load_stack_document",
 ]
 
-# Cloud name -> the module holding its ``COMPONENTS``; adding a cloud adds one entry here.
-COMPONENT_MODULES: Mapping[str, str] = MappingProxyType(
-    {
-        "aws": "infra.pulumi.aws",
-        "azure": "infra.pulumi.azure",
-        "alicloud": "infra.pulumi.alicloud",
-    }
-)
 SCHEMA_VERSION = 2  # 2: the "dr" calls and their "config" variables
 
 
@@ -100,11 +91,9 @@ def load_stack_document(path: Path) -> StackDocument:
 
 def cloud_components(cloud: str) -> CloudComponents:
     """The provider and component factories of ``cloud`` (imports its Pulumi package)."""
-    module_name = COMPONENT_MODULES.get(cloud)
-    if module_name is None:
-        raise InfraError(
-            f"no Pulumi component for cloud {cloud!r} (allowed: {', '.join(COMPONENT_MODULES)})"
-        )
+    if cloud not in CLOUDS:
+        raise InfraError(f"no Pulumi component for cloud {cloud!r} (allowed: {', '.join(CLOUDS)})")
+    module_name = CLOUDS[cloud].pulumi_components
     components = getattr(importlib.import_module(module_name), "COMPONENTS", None)
     if not isinstance(components, CloudComponents):
         raise InfraError(f"{module_name} does not define COMPONENTS")
@@ -163,11 +152,11 @@ def create_disaster_recovery(document: StackDocument) -> dict[str, pulumi.Compon
     inputs = {call.label: {**call.inputs, **config_inputs(call, config)} for call in document.dr}
     created: dict[str, pulumi.ComponentResource] = {}
     for call in document.dr:
-        module_name = DR_COMPONENT_MODULES.get(call.module)
+        by_module = {c.dr_module: c.pulumi_dr_component for c in CLOUDS.values()}
+        module_name = by_module.get(call.module)
         if module_name is None:
             raise InfraError(
-                f"no Pulumi component for module {call.module!r} "
-                f"(allowed: {', '.join(DR_COMPONENT_MODULES)})"
+                f"no Pulumi component for module {call.module!r} (allowed: {', '.join(by_module)})"
             )
         factory = getattr(importlib.import_module(module_name), "COMPONENT", None)
         if not callable(factory):

@@ -15,12 +15,12 @@ import pytest
 
 from infra import __version__
 from infra.catalog import default_catalog
+from infra.clouds import CLOUDS
 from infra.deploy import deployed
 from infra.errors import InfraError
 from infra.inputs import cluster_module_inputs
 from infra.pulumi import emit
 from infra.pulumi.emit import (
-    PROVIDER_REQUIREMENTS,
     PULUMI_REQUIREMENT,
     REQUIREMENT_ENV,
     InfraRequirement,
@@ -142,7 +142,9 @@ def test_requirements_pin_infra_and_only_the_providers_used(stack: str, rendered
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
     clouds = sorted({c["cloud"] for c in stack_json(rendered, stack)["clusters"]})
     infra = infra_requirement()
-    assert lines == [infra.line, PULUMI_REQUIREMENT] + [PROVIDER_REQUIREMENTS[c] for c in clouds]
+    assert lines == [infra.line, PULUMI_REQUIREMENT] + [
+        CLOUDS[c].pulumi_requirement for c in clouds
+    ]
     assert f"# {infra.origin}\n{infra.line}\n" in text
 
 
