@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -263,9 +262,7 @@ def test_a_file_that_runs_forever_is_stopped_and_the_next_one_loads(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a_forever.py").write_text("while True:\n    pass\n")
     (tmp_path / "b_ok.py").write_text(VALID)
-    started = time.monotonic()
-    result = load_stacks(["."], timeout=1)
-    assert time.monotonic() - started < 5
+    result = load_stacks(["."], timeout=1)  # returns at all only because the child is stopped
     assert [str(p) for p in result.problems] == [
         f"a_forever.py: stack file still running after 1 s; stopped {LIMIT_HINT}"
     ]
@@ -279,9 +276,7 @@ def test_the_limit_comes_from_infra_load_timeout(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("INFRA_LOAD_TIMEOUT", "0.5")
     (tmp_path / "slow.py").write_text("import time\ntime.sleep(3)\n" + VALID)
-    started = time.monotonic()
-    result = load_stacks(["slow.py"])
-    assert time.monotonic() - started < 2.5
+    result = load_stacks(["slow.py"])  # the message below comes only from the timeout path
     assert [str(p) for p in result.problems] == [
         f"slow.py: stack file still running after 0.5 s; stopped {LIMIT_HINT}"
     ]
