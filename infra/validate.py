@@ -175,6 +175,8 @@ def _stack(stack: Stack, report: _Report, catalog: Catalog) -> ResolvedStack | N
         report.add("clusters", "a stack needs at least one cluster")
 
     clouds_used = sorted({c.cloud for c in stack.clusters if c.cloud in CLOUDS})
+    if _NAME.fullmatch(stack.name) and stack.owner.isprintable():
+        _state_backend_names(stack, clouds_used, report)
     for key, value in sorted(stack.tags.items()):
         if not (key.isprintable() and value.isprintable()):
             # No cloud takes these, and a key is written into HCL and Pulumi programs as is.
@@ -207,6 +209,22 @@ def _stack(stack: Stack, report: _Report, catalog: Catalog) -> ResolvedStack | N
         dr=stack.dr,
         file=report.file,
     )
+
+
+def _state_backend_names(stack: Stack, clouds_used: Sequence[str], report: _Report) -> None:
+    """Each cloud's state backend module is named after the stack (modules/state-backend-*)."""
+    for cloud_name in clouds_used:
+        cloud = CLOUDS[cloud_name]
+        region = next(c.region for c in stack.clusters if c.cloud == cloud_name)
+        inputs = cloud.state_backend_inputs(stack.name, stack.owner, region)
+        name = inputs.get("name")
+        if isinstance(name, str) and not re.fullmatch(cloud.state_name_pattern, name):
+            report.add(
+                "name",
+                f"stack name {stack.name!r} makes the {cloud.title} state backend name "
+                f"{name!r}, which its module refuses (allowed: a name that fully matches "
+                f"{cloud.state_name_pattern}, e.g. at least 3 characters)",
+            )
 
 
 def _name_message(kind: str, name: str) -> str:
@@ -459,6 +477,22 @@ def _pool(
             report.add(f"{path}.rdma", problem)
             return None
     low, desired, high = counts
+    cap = cloud.max_pool_nodes
+    sizing = "nodes" if pool.gpu is None else "max_gpus" if pool.max_gpus is not None else "gpus"
+    if high < 1:
+        report.add(
+            f"{path}.{sizing}",
+            "a pool needs room for at least one node (allowed: nodes >= 1, or gpus/max_gpus of "
+            "at least one node; the cluster modules require max_nodes >= 1)",
+        )
+        return None
+    if cap is not None and high > cap:
+        report.add(
+            f"{path}.{sizing}",
+            f"{high} nodes at most is above the {cloud.kubernetes_service} limit per node pool "
+            f"(allowed: max_nodes up to {cap}; split the pool)",
+        )
+        return None
     return ResolvedPool(
         name=pool.name,
         offer=offer,

@@ -101,7 +101,7 @@ NAME_RULE = "(allowed: 1-24 lowercase letters, digits and '-', starting with a l
         (
             stack_source(pool="NodePool(name='p\\n', gpu='H100', gpus=8)"),
             "{file}: s/clusters[0].pools[0].name: invalid pool name 'p\\n' for EKS (allowed: "
-            "1-63 lowercase letters, digits and '-', starting and ending with a letter or digit)",
+            "1-22 lowercase letters, digits and '-', starting with a letter and not ending with '-')",
         ),
         (
             stack_source(tags="{'team': 'ml\\n'}"),

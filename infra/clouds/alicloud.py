@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 
 from infra.clouds.base import Cloud, ProviderSource, short_hash
 from infra.values import Block, Value
-
-# ACK node pool names: 1-63 characters of letters, digits, '_' and '-', starting with a letter
-# or digit; we keep to the Kubernetes label subset like the other clouds.
-_POOL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # used with fullmatch
 
 
 class Alicloud(Cloud):
@@ -19,20 +14,22 @@ class Alicloud(Cloud):
     title = "Alibaba Cloud"
     kubernetes_service = "ACK"
     rdma_name = "eRDMA"
-    # vSwitch masks must be /16 to /29; the module carves node vSwitches with
-    # cidrsubnet(cidr, 4, i) and pod vSwitches with cidrsubnet(cidr, 3, 4 + i).
-    network_prefix_range = (13, 25)
+    # VPCs are /8 to /28 and vSwitches /16 to /29, but the module (modules/alicloud-gpu-cluster/
+    # variables.tf, cidr) takes /16 to /20: node vSwitches are cidrsubnet(cidr, 4, i) and pod
+    # vSwitches cidrsubnet(cidr, 3, 4 + i), which a /16 keeps within the vSwitch limit.
+    network_prefix_range = (16, 20)
+    # ACK node pool names are 1-63 characters; the module names each "<name>-<pool>" with a name
+    # of up to 40, so a key has at most 22, and the key is the node label infra/pool.
+    pool_name_pattern = r"[a-z]([a-z0-9-]{0,20}[a-z0-9])?"
+    pool_name_rule = (
+        "1-22 lowercase letters, digits and '-', starting with a letter and not ending with '-'"
+    )
+    # The cluster module caps max_nodes of a pool at 1000 (an ACK node pool limit).
+    max_pool_nodes = 1000
+    # OSS bucket "<stack>-tfstate-<hash>" (modules/state-backend-alicloud/variables.tf, name).
+    state_name_pattern = r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]"
     max_zones = 4  # pod vSwitch slices 4..7 of the /+3 split
     dns_service = "Alibaba Cloud DNS GTM"
-
-    def pool_name_problem(self, name: str) -> str | None:
-        if not _POOL.fullmatch(name):
-            return (
-                f"invalid pool name {name!r} for ACK "
-                "(allowed: 1-63 lowercase letters, digits and '-', starting and ending "
-                "with a letter or digit)"
-            )
-        return None
 
     def tag_problem(self, key: str, value: str) -> str | None:
         # Tag key up to 128 characters (ECS/ACK), but the OSS checkpoint bucket allows 64 bytes;

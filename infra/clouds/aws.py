@@ -8,11 +8,7 @@ from collections.abc import Mapping
 from infra.clouds.base import Cloud, ProviderSource, short_hash
 from infra.values import Block, Value
 
-# EKS node group names: 1-63 characters, start with a letter or digit, then letters, digits,
-# hyphens and underscores (EKS CreateNodegroup API; terraform/pulumi aws_eks_node_group docs).
-# We keep to the Kubernetes label subset so the same name works as a node label value.
 # Patterns are used with fullmatch: `$` alone would accept a trailing newline.
-_POOL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 # Tag rules: key 1-128 characters, value up to 256, "aws:" prefix reserved
 # (AWS "Tag restrictions", e.g. docs.aws.amazon.com/.../tag-restrictions).
 _TAG_CHARS = re.compile(r"[\w .:/=+\-@]*")
@@ -27,16 +23,17 @@ class Aws(Cloud):
     # VPCs are /16 to /28; the module's public subnets are cidrsubnet(cidr, 8, ...) and AWS
     # subnets are at least /28, so the VPC can be at most /20.
     network_prefix_range = (16, 20)
+    # EKS node group names are 1-63 characters (EKS CreateNodegroup API) and the module names
+    # each "<name>-<pool>" with a name of up to 40, so a pool key has at most 22; the key is also
+    # the node label infra/pool, so it keeps to the Kubernetes label-value subset (modules/
+    # aws-gpu-cluster/variables.tf, node_pools).
+    pool_name_pattern = r"[a-z]([a-z0-9-]{0,20}[a-z0-9])?"
+    pool_name_rule = (
+        "1-22 lowercase letters, digits and '-', starting with a letter and not ending with '-'"
+    )
+    # S3 bucket "<stack>-tfstate-<hash>" (modules/state-backend-aws/variables.tf, name).
+    state_name_pattern = r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
     dns_service = "Route 53 failover records"
-
-    def pool_name_problem(self, name: str) -> str | None:
-        if not _POOL.fullmatch(name):
-            return (
-                f"invalid pool name {name!r} for EKS "
-                "(allowed: 1-63 lowercase letters, digits and '-', starting and ending "
-                "with a letter or digit)"
-            )
-        return None
 
     def tag_problem(self, key: str, value: str) -> str | None:
         if not 1 <= len(key) <= 128 or len(value) > 256:

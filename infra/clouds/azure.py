@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from infra.clouds.base import Cloud, ProviderSource, short_hash
 from infra.values import Block, Value
 
-# AKS Linux node pool names: 1-12 characters, lowercase letters and digits, not starting with a
-# digit (learn.microsoft.com/azure/aks/use-system-pools#limitations).
-_POOL = re.compile(r"[a-z][a-z0-9]{0,11}")  # used with fullmatch
 # Tag names may not contain < > % & \ ? / ; storage accounts (which we tag) allow keys up to 128
 # characters and values up to 256 (Azure Resource Manager tag docs; azurerm storage validation).
 _TAG_FORBIDDEN = set("<>%&\\?/")
@@ -22,18 +18,18 @@ class Azure(Cloud):
     title = "Azure"
     kubernetes_service = "AKS"
     rdma_name = "InfiniBand"
-    # The module's endpoint subnet is cidrsubnet(cidr, 8, 255) and Azure subnets are at least
-    # /29, so the VNet can be at most /21.
-    network_prefix_range = (8, 21)
+    # The module (modules/azure-gpu-cluster/variables.tf, cidr) takes /16 to /20: its endpoint
+    # subnet is cidrsubnet(cidr, 8, 255), a /28 at the smallest (/29 is the Azure minimum).
+    network_prefix_range = (16, 20)
+    # AKS Linux node pool names: 1-12 characters, lowercase letters and digits, not starting with
+    # a digit (learn.microsoft.com/azure/aks/use-system-pools#limitations).
+    pool_name_pattern = r"[a-z][a-z0-9]{0,11}"
+    pool_name_rule = "1-12 lowercase letters and digits, starting with a letter"
+    # AKS: 1000 nodes per node pool (the module's node_pools validation).
+    max_pool_nodes = 1000
+    # The state backend's name is the stack name (modules/state-backend-azure/variables.tf).
+    state_name_pattern = r"[a-z]([a-z0-9-]{0,38}[a-z0-9])?"
     dns_service = "Traffic Manager endpoints"
-
-    def pool_name_problem(self, name: str) -> str | None:
-        if not _POOL.fullmatch(name):
-            return (
-                f"invalid pool name {name!r} for AKS "
-                "(allowed: 1-12 lowercase letters and digits, starting with a letter)"
-            )
-        return None
 
     def tag_problem(self, key: str, value: str) -> str | None:
         if not 1 <= len(key) <= 128 or len(value) > 256:

@@ -21,6 +21,15 @@ from infra.values import Block, Value
 # \A and \Z, not ^ and $ (which accepts a trailing newline), so match and fullmatch agree.
 DNS_LABEL = re.compile(r"\A[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 
+# Rules the modules write in their ``validation`` blocks, defined once here for the validator and
+# the Pulumi Args (tests/test_args_contract.py proves each equals the module's regex). Every
+# pattern is used with re.fullmatch (the modules' ``^...$``, without `$` accepting a newline).
+# The ``name`` input of every cluster and DR module, "<stack>-<cluster>": 3-40 characters.
+MODULE_NAME_PATTERN = r"[a-z][a-z0-9-]{1,38}[a-z0-9]"
+# Keys of the DR modules' ``replication_pairs`` and ``dns_records``: protected cluster names,
+# which are 1-24 characters (the modules prefix them with ``name`` wherever they name a resource).
+DR_KEY_PATTERN = r"[a-z]([a-z0-9-]{0,38}[a-z0-9])?"
+
 
 @dataclass(frozen=True, slots=True)
 class ProviderSource:
@@ -50,11 +59,25 @@ class Cloud(ABC):
     # the cluster module (modules/<cloud>-gpu-cluster/main.tf), so a network that validates
     # also fits every subnet the module carves out of it.
     network_prefix_range: ClassVar[tuple[int, int]]
+    # Node pool names (the keys of the cluster module's ``node_pools``), used with fullmatch and
+    # equal to the module's regex; pool_name_rule says it in words for error messages.
+    pool_name_pattern: ClassVar[str]
+    pool_name_rule: ClassVar[str]
+    # The cluster module's cap on a pool's max_nodes, or None when the module has none.
+    max_pool_nodes: ClassVar[int | None] = None
+    # The ``name`` input of the state backend module (see state_backend_inputs), fullmatch:
+    # equal to the module's regex, and checked by the validator against the rendered name.
+    state_name_pattern: ClassVar[str]
     dns_service: ClassVar[str]  # what moves traffic in a failover (Route 53, Traffic Manager...)
 
-    @abstractmethod
     def pool_name_problem(self, name: str) -> str | None:
         """Why ``name`` cannot name a node pool here, or None."""
+        if not re.fullmatch(self.pool_name_pattern, name):
+            return (
+                f"invalid pool name {name!r} for {self.kubernetes_service} "
+                f"(allowed: {self.pool_name_rule})"
+            )
+        return None
 
     @abstractmethod
     def tag_problem(self, key: str, value: str) -> str | None:

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 from pulumi_alicloud import cs, ecs, oss, vpc
 
+from infra.clouds import CLOUDS
 from infra.pulumi.args import (
     ComponentInputError,
     NodePool,
@@ -28,8 +29,7 @@ from infra.pulumi.component import CloudComponents, GpuClusterComponent
 __all__ = ["COMPONENTS", "AlicloudGpuCluster", "AlicloudGpuClusterArgs", "alicloud_provider"]
 
 TYPE = "infra:alicloud:GpuCluster"
-_POOL_NAME = re.compile(r"^[a-z][a-z0-9-]{0,21}$")
-_INSTANCE_TYPE = re.compile(r"^ecs\.[a-z0-9-]+\.[a-z0-9-]+$")
+_INSTANCE_TYPE = re.compile(r"ecs\.[a-z0-9-]+\.[a-z0-9-]+")  # used with fullmatch
 _FULL_VERSION = re.compile(r"-aliyun\.")
 _LOG_COMPONENTS = ("apiserver", "kcm", "scheduler", "ccm", "controlplane-events")
 # eRDMA on ACK is the ack-erdma-controller add-on plus eRDMA-capable instance types.
@@ -64,7 +64,7 @@ class AlicloudGpuClusterArgs:
 
     def __post_init__(self) -> None:
         # The module's validation blocks, checked before anything is created.
-        check_common(self.name, self.cidr, self.node_pools, _POOL_NAME)
+        check_common(self.name, self.cidr, self.node_pools, CLOUDS["alicloud"])
         if not 1 <= len(self.zones) <= 4 or len(set(self.zones)) != len(self.zones):
             raise ComponentInputError("zones must list 1 to 4 distinct zone ids")
         if not re.fullmatch(r"1\.[0-9]{2}(\.[0-9]+-aliyun\.[0-9]+)?", self.kubernetes_version):
@@ -80,10 +80,8 @@ class AlicloudGpuClusterArgs:
         if self.access_log_retention_days < 1:
             raise ComponentInputError("access_log_retention_days must be at least 1")
         for key, pool in self.node_pools.items():
-            if not _INSTANCE_TYPE.match(pool.instance_type):
+            if not _INSTANCE_TYPE.fullmatch(pool.instance_type):
                 raise ComponentInputError(f"pool {key}: {pool.instance_type} is no ECS type")
-            if pool.max_nodes > 1000:
-                raise ComponentInputError(f"pool {key}: max_nodes must be at most 1000")
 
     @classmethod
     def from_inputs(cls, inputs: Mapping[str, object]) -> AlicloudGpuClusterArgs:

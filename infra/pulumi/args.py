@@ -9,11 +9,13 @@ refuses names the module does not have, as Terraform refuses an unsupported argu
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from infra.clouds.base import MODULE_NAME_PATTERN, Cloud
 from infra.errors import InfraError
 
 __all__ = [
@@ -29,7 +31,7 @@ __all__ = [
 # Kubernetes spelling; each module maps it to its provider's enum where that differs.
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 WORKLOADS = ("training", "inference", "system")
-_NAME = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+_IPV4_CIDR = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){3}/([0-9]{1,2})")
 
 
 class ComponentInputError(InfraError):
@@ -158,19 +160,36 @@ def check_common(
     name: str,
     cidr: str,
     node_pools: Mapping[str, NodePool],
-    pool_name: re.Pattern[str],
+    cloud: Cloud,
     *,
     require_pools: bool = True,
 ) -> None:
-    """Validations every cluster module shares: the name, the CIDR prefix, the pools."""
-    if not _NAME.match(name):
+    """Validations every cluster module shares: the name, the CIDR prefix, the pools; the
+    cloud's rules (``network_prefix_range``, ``pool_name_pattern``, ``max_pool_nodes``) are the
+    ones the validator uses, and tests/test_args_contract.py holds them equal to the module's."""
+    if not isinstance(name, str) or not re.fullmatch(MODULE_NAME_PATTERN, name):
         raise ComponentInputError(
-            f"name {name!r} must match {_NAME.pattern} (3-40 lowercase letters, digits, '-')"
+            f"name {name!r} must match ^{MODULE_NAME_PATTERN}$ (3-40 lowercase letters, "
+            "digits, '-')"
         )
-    if not re.fullmatch(r"\d+\.\d+\.\d+\.\d+/(1[6-9]|20)", cidr):
-        raise ComponentInputError(f"cidr {cidr!r} must be IPv4 with a prefix from /16 to /20")
+    low, high = cloud.network_prefix_range
+    match = _IPV4_CIDR.fullmatch(cidr) if isinstance(cidr, str) else None
+    try:
+        ipaddress.IPv4Network(cidr, strict=False)
+    except ValueError:
+        match = None
+    if match is None or not low <= int(match.group(2)) <= high:
+        raise ComponentInputError(
+            f"cidr {cidr!r} must be an IPv4 CIDR with a prefix from /{low} to /{high}"
+        )
     if require_pools and not node_pools:
         raise ComponentInputError("node_pools must define at least one pool")
-    for key in node_pools:
-        if not pool_name.match(key):
-            raise ComponentInputError(f"node pool name {key!r} must match {pool_name.pattern}")
+    for key, pool in node_pools.items():
+        if not re.fullmatch(cloud.pool_name_pattern, key):
+            raise ComponentInputError(
+                f"node pool name {key!r} must match ^{cloud.pool_name_pattern}$ "
+                f"({cloud.pool_name_rule})"
+            )
+        cap = cloud.max_pool_nodes
+        if cap is not None and pool.max_nodes > cap:
+            raise ComponentInputError(f"pool {key}: max_nodes must be at most {cap}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from infra.clouds import CLOUDS
 from infra.pulumi.args import (
     ComponentInputError,
     NodePool,
@@ -27,7 +28,6 @@ from infra.pulumi.component import CloudComponents, GpuClusterComponent
 __all__ = ["COMPONENTS", "AwsGpuCluster", "AwsGpuClusterArgs", "aws_provider"]
 
 TYPE = "infra:aws:GpuCluster"
-_POOL_NAME = re.compile(r"^[a-z][a-z0-9-]{0,21}$")
 _LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 _RETENTION_DAYS = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557}
@@ -78,7 +78,7 @@ class AwsGpuClusterArgs:
 
     def __post_init__(self) -> None:
         # The module's validation blocks and preconditions, checked before anything is created.
-        check_common(self.name, self.cidr, self.node_pools, _POOL_NAME)
+        check_common(self.name, self.cidr, self.node_pools, CLOUDS["aws"])
         if not 2 <= len(self.zones) <= 6 or len(set(self.zones)) != len(self.zones):
             raise ComponentInputError("zones must list 2 to 6 distinct availability zones")
         if self.endpoint_public_access and not self.public_access_cidrs:

@@ -25,6 +25,7 @@ from pulumi_azure_native import (
     storage,
 )
 
+from infra.clouds import CLOUDS
 from infra.clouds.azure import resource_group
 from infra.pulumi.args import (
     ComponentInputError,
@@ -38,10 +39,9 @@ from infra.pulumi.component import CloudComponents, GpuClusterComponent
 __all__ = ["COMPONENTS", "AzureGpuCluster", "AzureGpuClusterArgs", "azure_provider"]
 
 TYPE = "infra:azure:GpuCluster"
-_POOL_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
-_VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
+_VM_SIZE = re.compile(r"Standard_[A-Za-z0-9_]+")  # used with fullmatch
 # RDMA-capable (InfiniBand) sizes carry an "r" in their feature letters: ND96isr_H100_v5.
-INFINIBAND_SIZE = re.compile(r"^Standard_[A-Z]+[0-9]+[a-z]*r[a-z]*(_|$)")
+INFINIBAND_SIZE = re.compile(r"^Standard_[A-Z]+[0-9]+[a-z]*r[a-z]*(_|\Z)")  # a prefix
 # AKS adds this taint to every spot pool itself; leaving it out makes every update remove it.
 SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
 # azurerm's only_critical_addons_enabled is this taint on the default pool in the AKS API.
@@ -105,7 +105,7 @@ class AzureGpuClusterArgs:
 
     def __post_init__(self) -> None:
         # The module's validation blocks and preconditions, checked before anything is created.
-        check_common(self.name, self.cidr, self.node_pools, _POOL_NAME, require_pools=False)
+        check_common(self.name, self.cidr, self.node_pools, CLOUDS["azure"], require_pools=False)
         if not set(self.zones) <= {"1", "2", "3"} or len(set(self.zones)) != len(self.zones):
             raise ComponentInputError('zones must be distinct values among "1", "2", "3"')
         if not re.fullmatch(r"[a-z0-9]{3,24}", self.storage_account_name):
@@ -143,10 +143,8 @@ class AzureGpuClusterArgs:
                     "taints (the AKS default pool takes none)"
                 )
         for key, pool in self.node_pools.items():
-            if not _VM_SIZE.match(pool.instance_type):
+            if not _VM_SIZE.fullmatch(pool.instance_type):
                 raise ComponentInputError(f"pool {key}: {pool.instance_type} is no Azure VM size")
-            if pool.max_nodes > 1000:
-                raise ComponentInputError(f"pool {key}: max_nodes must be at most 1000")
             if pool.gpu is not None and not pool.instance_type.startswith("Standard_N"):
                 raise ComponentInputError(
                     f"pool {key}: gpu {pool.gpu} needs an N-series GPU VM size, "

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from infra.clouds.base import DR_KEY_PATTERN, MODULE_NAME_PATTERN
 from infra.dr.terraform import DrModuleCall, RootVariable
 from infra.errors import InfraError
 from infra.pulumi.args import ComponentInputError
@@ -163,8 +164,9 @@ def nested_list(cls: type[R], where: str, value: object) -> tuple[R, ...]:
 
 # -- validations every DR module shares ----------------------------------------------------
 
-_NAME = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
-_KEY = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
+# Used with fullmatch (a `$` alone accepts a trailing newline); defined in infra/clouds/base.py.
+_NAME = re.compile(f"^{MODULE_NAME_PATTERN}$")
+_KEY = re.compile(f"^{DR_KEY_PATTERN}$")
 _RELATIVE_NAME = re.compile(
     r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
@@ -186,9 +188,9 @@ class FailoverRecord(Protocol):
 
 def check_name_region_rpo(name: str, region: str, pattern: re.Pattern[str], rpo: object) -> None:
     """The ``name``, ``region`` and ``rpo_minutes`` validations."""
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise ComponentInputError(f"name {name!r} must match {_NAME.pattern}")
-    if not pattern.match(region):
+    if not pattern.fullmatch(region):
         raise ComponentInputError(f"region {region!r} must match {pattern.pattern}")
     if isinstance(rpo, bool) or not isinstance(rpo, int) or not 1 <= rpo <= 1440:
         raise ComponentInputError(f"rpo_minutes {rpo!r} must be a whole number from 1 to 1440")
@@ -196,8 +198,8 @@ def check_name_region_rpo(name: str, region: str, pattern: re.Pattern[str], rpo:
 
 def check_key(where: str, key: str) -> None:
     """Keys of ``replication_pairs`` and ``dns_records`` name resources."""
-    if not _KEY.match(key):
-        raise ComponentInputError(f"{where}: key must be 2-40 lowercase letters, digits and '-'")
+    if not _KEY.fullmatch(key):
+        raise ComponentInputError(f"{where}: key must be 1-40 lowercase letters, digits and '-'")
 
 
 def check_records(
@@ -213,7 +215,7 @@ def check_records(
     for key, record in records.items():
         where = f"dns_records[{key!r}]"
         check_key(where, key)
-        if not _RELATIVE_NAME.match(record.name):
+        if not _RELATIVE_NAME.fullmatch(record.name):
             raise ComponentInputError(f"{where}: name {record.name!r} must be a relative DNS name")
         count = len(record.targets)
         if count < 2 or len(set(record.targets)) != count or count > (max_targets or count):
@@ -227,5 +229,5 @@ def check_records(
                 f"{', '.join(missing)})."
             )
     for host in endpoints.values():
-        if not _HOSTNAME.match(host):
+        if not _HOSTNAME.fullmatch(host):
             raise ComponentInputError(f"endpoints: {host!r} must be a fully qualified hostname")

@@ -135,9 +135,9 @@ class AlicloudDisasterRecoveryArgs:
             where = f"replication_pairs[{key!r}]"
             check_key(where, key)
             for bucket in (pair.source_bucket, pair.destination_bucket):
-                if not _BUCKET.match(bucket):
+                if not _BUCKET.fullmatch(bucket):
                     raise ComponentInputError(f"{where}: {bucket!r} is not a valid OSS bucket name")
-            if pair.source_bucket == pair.destination_bucket or not _REGION.match(
+            if pair.source_bucket == pair.destination_bucket or not _REGION.fullmatch(
                 pair.destination_region
             ):
                 raise ComponentInputError(
@@ -155,7 +155,7 @@ class AlicloudDisasterRecoveryArgs:
                     f"RAM role and policy name {role} is longer than 64 characters; shorten "
                     "name or the pair key."
                 )
-        if self.dns_zone_name is not None and not _DOMAIN.match(self.dns_zone_name):
+        if self.dns_zone_name is not None and not _DOMAIN.fullmatch(self.dns_zone_name):
             raise ComponentInputError(
                 f"dns_zone_name {self.dns_zone_name!r} must be a domain name such as example.com"
             )

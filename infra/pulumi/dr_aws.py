@@ -147,11 +147,11 @@ class AwsDisasterRecoveryArgs:
             where = f"replication_pairs[{key!r}]"
             check_key(where, key)
             for bucket in (pair.source_bucket, pair.destination_bucket):
-                if not _BUCKET.match(bucket) or _BAD_BUCKET.search(bucket):
+                if not _BUCKET.fullmatch(bucket) or _BAD_BUCKET.search(bucket):
                     raise ComponentInputError(f"{where}: {bucket!r} is not a valid S3 bucket name")
             if pair.source_bucket == pair.destination_bucket:
                 raise ComponentInputError(f"{where}: must copy to a different bucket")
-            if not _REGION.match(pair.destination_region):
+            if not _REGION.fullmatch(pair.destination_region):
                 raise ComponentInputError(
                     f"{where}: destination_region {pair.destination_region!r} must be an AWS "
                     "region code such as us-west-2"
@@ -165,17 +165,17 @@ class AwsDisasterRecoveryArgs:
                 r"[0-9]{12}", pair.destination_account_id
             ):
                 raise ComponentInputError(f"{where}: destination_account_id must be 12 digits")
-            if not _KMS_KEY.match(pair.destination_kms_key):
+            if not _KMS_KEY.fullmatch(pair.destination_kms_key):
                 raise ComponentInputError(
                     f"{where}: destination_kms_key {pair.destination_kms_key!r} must be a KMS key "
                     "ARN, alias ARN or alias name (alias/...)"
                 )
             for arn in (pair.source_kms_key_arn, pair.destination_kms_key_arn):
-                if arn is not None and not _KMS_KEY_ARN.match(arn):
+                if arn is not None and not _KMS_KEY_ARN.fullmatch(arn):
                     raise ComponentInputError(f"{where}: {arn!r} is not a KMS key ARN")
         if len(self.replication_prefix) > 1024:
             raise ComponentInputError("replication_prefix must be at most 1024 characters")
-        if self.dns_zone_id is not None and not _ZONE_ID.match(self.dns_zone_id):
+        if self.dns_zone_id is not None and not _ZONE_ID.fullmatch(self.dns_zone_id):
             raise ComponentInputError(
                 f"dns_zone_id {self.dns_zone_id!r} must be a Route 53 hosted zone id (Z...)"
             )
@@ -193,12 +193,12 @@ class AwsDisasterRecoveryArgs:
                 "health_check.failure_threshold must be 1-10 and request_interval 10 or 30"
             )
         for group in self.standby_node_groups:
-            if not _NODE_GROUP.match(group.node_group_name):
+            if not _NODE_GROUP.fullmatch(group.node_group_name):
                 raise ComponentInputError(
                     f"node_group_name {group.node_group_name!r} must be an EKS node group name"
                 )
         for arn in self.alarm_topic_arns:
-            if not _SNS_ARN.match(arn):
+            if not _SNS_ARN.fullmatch(arn):
                 raise ComponentInputError(f"alarm_topic_arns: {arn!r} is not an SNS topic ARN")
         if not 1 <= self.lag_alarm_evaluation_periods <= 60:
             raise ComponentInputError("lag_alarm_evaluation_periods must be 1-60")

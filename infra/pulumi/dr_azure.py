@@ -141,24 +141,24 @@ class AzureDisasterRecoveryArgs:
     def __post_init__(self) -> None:
         # The module's validation blocks and preconditions, checked before anything is created.
         check_name_region_rpo(self.name, self.region, _REGION, self.rpo_minutes)
-        if self.subscription_id is not None and not _GUID.match(self.subscription_id):
+        if self.subscription_id is not None and not _GUID.fullmatch(self.subscription_id):
             raise ComponentInputError("subscription_id must be a subscription GUID or null")
         for key, pair in self.replication_pairs.items():
             where = f"replication_pairs[{key!r}]"
             check_key(where, key)
             accounts = (pair.source_storage_account, pair.destination_storage_account)
-            if not all(_ACCOUNT.match(a) for a in accounts):
+            if not all(_ACCOUNT.fullmatch(a) for a in accounts):
                 raise ComponentInputError(
                     f"{where}: storage account names must be 3-24 lowercase letters and digits"
                 )
             if accounts[0] == accounts[1]:
                 raise ComponentInputError(f"{where}: must copy to a different storage account")
             for container in (pair.container, pair.destination_container):
-                if container is not None and not _CONTAINER.match(container):
+                if container is not None and not _CONTAINER.fullmatch(container):
                     raise ComponentInputError(f"{where}: container {container!r} is not valid")
         check_records(self.dns_records, self.endpoints, min_ttl=0, max_ttl=2147483647)
         for key, record in self.dns_records.items():
-            if len(record.targets) > 200 or not _LABEL.match(record.traffic_manager_name):
+            if len(record.targets) > 200 or not _LABEL.fullmatch(record.traffic_manager_name):
                 raise ComponentInputError(
                     f"dns_records[{key!r}]: at most 200 targets, and traffic_manager_name must "
                     "be a DNS label"
@@ -175,7 +175,7 @@ class AzureDisasterRecoveryArgs:
                 "health_check needs interval_seconds 10 or 30, timeout_seconds 5-10 and "
                 "tolerated_failures 0-9"
             )
-        if self.action_group_id is not None and not _ACTION_GROUP.match(self.action_group_id):
+        if self.action_group_id is not None and not _ACTION_GROUP.fullmatch(self.action_group_id):
             raise ComponentInputError("action_group_id must be an action group resource id")
         if self.lag_aggregation not in ("Average", "Minimum", "Maximum"):
             raise ComponentInputError("lag_aggregation must be Average, Minimum or Maximum")

@@ -88,8 +88,8 @@ variable "node_pools" {
   }
 
   validation {
-    condition     = alltrue([for k, _ in var.node_pools : can(regex("^[a-z][a-z0-9-]{0,21}$", k))])
-    error_message = "node pool names must match ^[a-z][a-z0-9-]{0,21}$."
+    condition     = alltrue([for k, _ in var.node_pools : can(regex("^[a-z]([a-z0-9-]{0,20}[a-z0-9])?$", k))])
+    error_message = "node pool names must match ^[a-z]([a-z0-9-]{0,20}[a-z0-9])?$ (the key is also the node label infra/pool, which must end with a letter or digit)."
   }
 
   validation {

@@ -94,8 +94,8 @@ variable "node_pools" {
   }
 
   validation {
-    condition     = alltrue([for k, _ in var.node_pools : can(regex("^[a-z][a-z0-9-]{0,21}$", k))])
-    error_message = "node pool names must match ^[a-z][a-z0-9-]{0,21}$ (the EKS node group name is \"<name>-<pool>\", at most 63 characters)."
+    condition     = alltrue([for k, _ in var.node_pools : can(regex("^[a-z]([a-z0-9-]{0,20}[a-z0-9])?$", k))])
+    error_message = "node pool names must match ^[a-z]([a-z0-9-]{0,20}[a-z0-9])?$ (the EKS node group name is \"<name>-<pool>\", at most 63 characters, and the key is the node label infra/pool)."
   }
 
   validation {

@@ -48,8 +48,8 @@ variable "replication_pairs" {
   default = {}
 
   validation {
-    condition     = alltrue([for k, _ in var.replication_pairs : can(regex("^[a-z][a-z0-9-]{0,38}[a-z0-9]$", k))])
-    error_message = "replication_pairs keys must be 2-40 lowercase letters, digits and '-' (they name alarms and roles)."
+    condition     = alltrue([for k, _ in var.replication_pairs : can(regex("^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$", k))])
+    error_message = "replication_pairs keys must be 1-40 lowercase letters, digits and '-' (they name alarms and roles)."
   }
 
   validation {
@@ -131,8 +131,8 @@ variable "dns_records" {
   default = {}
 
   validation {
-    condition     = alltrue([for k, _ in var.dns_records : can(regex("^[a-z][a-z0-9-]{0,38}[a-z0-9]$", k))])
-    error_message = "dns_records keys must be 2-40 lowercase letters, digits and '-'."
+    condition     = alltrue([for k, _ in var.dns_records : can(regex("^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$", k))])
+    error_message = "dns_records keys must be 1-40 lowercase letters, digits and '-'."
   }
 
   validation {

@@ -3,8 +3,8 @@ variable "name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))
-    error_message = "name must match ^[a-z][a-z0-9-]{1,38}[a-z0-9]$."
+    condition     = can(regex("^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$", var.name))
+    error_message = "name must match ^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$ (1-40 lowercase letters, digits, '-'; the stack name)."
   }
 }
 
