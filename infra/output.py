@@ -173,9 +173,7 @@ def plan_carry(
     }
     carried_roots = tuple(r for r in previous.roots if not replaced_here(r["path"]))
     structure = _ancestors([*owned, *files])
-    user: list[tuple[str, bool]] = []
-    for path, is_dir in _unowned(previous.directory, owned, structure):
-        user.append((path, is_dir))
+    user = _unowned(previous.directory, owned, structure)
     keep: list[str] = sorted(carried_files)
     keep += [path for path in sorted(user_owned_seeds) if path in files and _exists(previous, path)]
 
