@@ -51,7 +51,7 @@ def cluster_module_inputs(stack: ResolvedStack, cluster: ResolvedCluster) -> dic
     cloud = CLOUDS[cluster.cloud]
     pools: dict[str, Value] = {pool.name: pool_input(pool) for pool in cluster.pools}
     inputs: dict[str, Value] = {
-        "name": f"{stack.name}-{cluster.name}",
+        "name": cloud.resource_name(stack.name, cluster.name),
         "region": cluster.region,
         "cidr": cluster.cidr,
         "zones": list(cluster.zones),

@@ -230,7 +230,7 @@ def test_patterns_are_anchored_by_fullmatch_only() -> None:
 @pytest.mark.parametrize("cloud", sorted(CLOUDS))
 def test_args_use_the_clouds_rules(cloud: str) -> None:
     """check_common refuses exactly what the cloud's rules refuse, trailing newlines included."""
-    from infra.pulumi.args import ComponentInputError, NodePool, check_common
+    from infra.clouds.args import ComponentInputError, NodePool, check_common
 
     info = CLOUDS[cloud]
     pool = NodePool(instance_type="t", min_nodes=0, desired_nodes=1, max_nodes=1)

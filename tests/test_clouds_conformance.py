@@ -1,8 +1,8 @@
-"""Every registered cloud supplies every capability, and no code outside the clouds is keyed by
-cloud name (except the per-cloud files still waiting to move into their cloud's package).
+"""Every registered cloud supplies every capability, and no code outside a cloud's package is
+keyed by its name.
 
-Adding a cloud means adding its class to ``infra/clouds/``, its modules, its catalog and timing
-data and its Pulumi components; this test says what is missing.
+Adding a cloud means adding its package ``infra/clouds/<cloud>/`` (listed in the registry), its
+modules and its catalog and timing data; this test says what is missing.
 """
 
 from __future__ import annotations
@@ -17,25 +17,14 @@ import pytest
 
 from infra.catalog import default_catalog
 from infra.clouds import CLOUDS, Cloud
+from infra.clouds.dr_inputs import DnsRecord, DrCluster, StandbyPools
 from infra.dr.timing import default_timing
 from tests.conftest import ROOT
 
 INFRA = ROOT / "infra"
 MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
-# Per-cloud code that still lives outside infra/clouds/ (one file per cloud, or one class per
-# cloud in a shared file). Each is dispatched through the cloud registry; moving them into
-# infra/clouds/<cloud>/ is the rest of the redesign. The list may only shrink.
-NOT_YET_IN_A_CLOUD_PACKAGE = frozenset(
-    {
-        "infra/dr/terraform.py",
-        "infra/pulumi/alicloud.py",
-        "infra/pulumi/aws.py",
-        "infra/pulumi/azure.py",
-        "infra/pulumi/dr_alicloud.py",
-        "infra/pulumi/dr_aws.py",
-        "infra/pulumi/dr_azure.py",
-    }
-)
+# What each cloud's package holds (infra/clouds/<cloud>/<name>.py): see infra/clouds/aws/__init__.py.
+PACKAGE_MODULES = ("cloud", "naming", "dr_inputs", "cluster", "disaster_recovery")
 
 clouds = pytest.mark.parametrize("cloud", sorted(CLOUDS.values(), key=str), ids=str)
 
@@ -77,7 +66,7 @@ def test_pulumi_components_are_present(cloud: Cloud) -> None:
         assert importlib.util.find_spec(module) is not None, module
     if importlib.util.find_spec("pulumi") is None:
         pytest.skip("the pulumi extra is not installed: the components cannot be imported")
-    from infra.pulumi.component import CloudComponents
+    from infra.clouds.component import CloudComponents
 
     assert isinstance(importlib.import_module(cloud.pulumi_components).COMPONENTS, CloudComponents)
     assert callable(importlib.import_module(cloud.pulumi_dr_component).COMPONENT)
@@ -98,8 +87,9 @@ def test_naming_rules_are_exercised(cloud: Cloud) -> None:
     assert cloud.title and cloud.kubernetes_service and cloud.rdma_name and cloud.dns_service
 
 
-def _cloud_keyed(path: Path) -> list[str]:
-    """Places in a file that name a cloud in code: string literals equal to a cloud's name."""
+def _cloud_keyed(path: Path) -> list[tuple[str, str]]:
+    """Places in a file that name a cloud in code (string literals equal to a cloud's name),
+    with the name."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     docstrings = {
         id(node.body[0].value)
@@ -110,23 +100,63 @@ def _cloud_keyed(path: Path) -> list[str]:
         and isinstance(node.body[0].value, ast.Constant)
     }
     return [
-        f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
+        (f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}", node.value)
         for node in ast.walk(tree)
         if isinstance(node, ast.Constant) and node.value in CLOUDS and id(node) not in docstrings
     ]
 
 
-def test_no_code_outside_the_clouds_is_keyed_by_cloud_name() -> None:
+def test_no_code_outside_a_clouds_package_is_keyed_by_its_name() -> None:
     found: list[str] = []
     for path in sorted(INFRA.rglob("*.py")):
-        relative = path.relative_to(ROOT).as_posix()
-        if relative.startswith("infra/clouds/") or relative in NOT_YET_IN_A_CLOUD_PACKAGE:
-            continue
-        found += _cloud_keyed(path)
-    assert not found, "cloud names in code outside infra/clouds/:\n" + "\n".join(found)
+        parts = path.relative_to(INFRA).parts
+        own = parts[1] if len(parts) > 2 and parts[0] == "clouds" else None
+        found += [place for place, name in _cloud_keyed(path) if name != own]
+    assert not found, "cloud names in code outside their cloud's package:\n" + "\n".join(found)
 
 
-def test_the_files_not_yet_moved_still_exist() -> None:
-    # When one moves into its cloud's package, take it off the list.
-    for relative in NOT_YET_IN_A_CLOUD_PACKAGE:
-        assert (ROOT / relative).is_file(), f"{relative} moved: remove it from the list"
+@clouds
+def test_the_package_holds_everything_the_cloud_means(cloud: Cloud) -> None:
+    package = INFRA / "clouds" / cloud.name
+    for module in PACKAGE_MODULES:
+        assert (package / f"{module}.py").is_file(), f"infra/clouds/{cloud.name}/{module}.py"
+    assert type(cloud).__module__ == f"infra.clouds.{cloud.name}.cloud"
+    assert cloud.pulumi_components == f"infra.clouds.{cloud.name}.cluster"
+    assert cloud.pulumi_dr_component == f"infra.clouds.{cloud.name}.disaster_recovery"
+    assert type(cloud.dr_inputs).__module__ == f"infra.clouds.{cloud.name}.dr_inputs"
+
+
+@clouds
+def test_a_clouds_package_imports_no_other_cloud(cloud: Cloud) -> None:
+    others = {f"infra.clouds.{name}" for name in CLOUDS if name != cloud.name}
+    for path in sorted((INFRA / "clouds" / cloud.name).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported = node.module
+            elif isinstance(node, ast.Import):
+                imported = " ".join(alias.name for alias in node.names)
+            else:
+                continue
+            assert not any(imported.startswith(o) for o in others), f"{path}: {imported}"
+
+
+@clouds
+def test_dr_inputs_name_the_stores_the_cluster_roots_create(cloud: Cloud) -> None:
+    inputs = cloud.cluster_inputs("llm", "ml-platform", "use1", {})
+    source = DrCluster("use1", cloud.resource_name("llm", "use1"), "r1", inputs)
+    target_inputs = cloud.cluster_inputs("llm", "ml-platform", "use2", {})
+    target = DrCluster("use2", cloud.resource_name("llm", "use2"), "r2", target_inputs)
+    pair = cloud.dr_inputs.pair_input(source, target)
+    stores = {v for v in (*inputs.values(), *target_inputs.values()) if isinstance(v, str)}
+    assert stores, "the cluster module takes no store name"
+    assert stores <= {v for v in pair.values() if isinstance(v, str)}, pair
+    record = cloud.dr_inputs.record_input(
+        "ml-platform", "llm", DnsRecord("use1", "llm-use1", ("use1", "use2"))
+    )
+    assert record["name"] == "llm-use1" and record["targets"] == ["use1", "use2"]
+    standby = cloud.dr_inputs.standby_inputs(
+        [StandbyPools(target, ("h100",), (cloud.node_pool_name(target.resource, "h100"),))]
+    )
+    assert standby and all(standby.values()), standby
+    variables = {**cloud.dr_inputs.zone_variables(), **cloud.dr_inputs.alarm_variables("r1")}
+    assert variables and all(v.name.startswith(f"dr_{cloud.name}_") for v in variables.values())

@@ -1,4 +1,5 @@
-"""The clouds infra knows, one module each behind :class:`~infra.clouds.base.Cloud`."""
+"""The clouds infra knows: one package each (``infra/clouds/<cloud>/``) behind
+:class:`~infra.clouds.base.Cloud`, listed once in :data:`CLOUDS`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from infra.clouds.base import Cloud
 
 __all__ = ["CLOUDS", "Cloud"]
 
+# The registry: the one place that names every cloud.
 CLOUDS: Mapping[str, Cloud] = MappingProxyType(
     {cloud.name: cloud for cloud in (Aws(), Azure(), Alicloud())}
 )

@@ -2,7 +2,8 @@
 
 A cloud answers questions about itself (naming rules, tag rules, what it supports, with a reason
 when it does not) so that nothing outside ``infra/clouds/`` needs ``if cloud == "aws"``.
-Renderers of later layers extend this interface with their own per-cloud pieces.
+Each cloud's package (``infra/clouds/<cloud>/``) implements it; what a later layer needs of a
+cloud is asked here too, never decided by the cloud's name.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from infra.catalog import Offer
+from infra.clouds.dr_inputs import DrInputs
 from infra.values import Block, Value
 
 # Kubernetes object-name rules, shared by every managed service (RFC 1123 label). Anchored with
@@ -83,6 +85,11 @@ class Cloud(ABC):
     def tag_problem(self, key: str, value: str) -> str | None:
         """Why a tag cannot be set on this cloud's resources, or None."""
 
+    def resource_name(self, stack: str, cluster: str) -> str:
+        """A cluster's cloud resource name, the cluster module's ``name`` input, that every
+        name of its resources starts with: "<stack>-<cluster>"."""
+        return f"{stack}-{cluster}"
+
     def node_pool_name(self, cluster: str, pool: str) -> str:
         """The provider's name of a node pool, as the cluster module creates it: the module
         input ``name`` ("<stack>-<cluster>", the ``cluster`` here) then the pool key."""
@@ -101,6 +108,7 @@ class Cloud(ABC):
     cluster_module: ClassVar[str]  # modules/<name>: the GPU-cluster module
     state_module: ClassVar[str]  # modules/<name>: the state backend
     dr_module: ClassVar[str]  # modules/<name>: replication, DNS failover and alarms (_dr root)
+    dr_inputs: ClassVar[DrInputs]  # what that module takes beyond the inputs every DR module has
 
     # -- Pulumi ------------------------------------------------------------------------------
     # The provider package as the rendered requirements.txt names it (the same range belongs in

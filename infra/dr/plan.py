@@ -222,8 +222,7 @@ class FailoverPlanner:
 
     def resource(self, cluster: str) -> str:
         """The cloud resource name of ``cluster``."""
-        # Cloud resource names of a cluster are built as "<stack>-<cluster>" (see validate.py).
-        return f"{self.stack.name}-{cluster}"
+        return CLOUDS[self.stack.cluster(cluster).cloud].resource_name(self.stack.name, cluster)
 
     def plan(self, outage: Outage) -> FailoverPlan:
         """The failover plan for ``outage`` of this planner's stack."""

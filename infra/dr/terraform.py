@@ -30,15 +30,12 @@ deterministic: same stack, same calls, in the same order.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from infra.clouds import CLOUDS
-from infra.clouds.azure import resource_group
 from infra.clouds.base import short_hash
-from infra.errors import InfraError
+from infra.clouds.dr_inputs import DnsRecord, DrCluster, RootVariable, StandbyPools
 from infra.inputs import cluster_module_inputs, stack_tags
 from infra.resolve import ResolvedCluster, ResolvedStack
 from infra.values import Value
@@ -56,17 +53,6 @@ __all__ = [
 # Module input `name` of the DR modules: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$.
 _NAME_MAX = 40
 ENDPOINTS_VARIABLE = "dr_endpoints"
-
-
-@dataclass(frozen=True, slots=True)
-class RootVariable:
-    """A variable the root declares and passes to a module input as ``var.<name>``."""
-
-    name: str
-    type: str  # HCL type expression, e.g. "map(string)"
-    description: str
-    default: Value = None
-    required: bool = False  # True: no default, users must set it (tfvars, -var, TF_VAR_)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +74,6 @@ class CheckpointPair:
     source: str  # cluster name
     target: str  # cluster name
     native: bool  # same cloud, other region: the cloud replicates it; else the runbook's sync
-
-
-@dataclass(frozen=True, slots=True)
-class DnsRecord:
-    """A failover name: the protected cluster first, then its targets in failover order."""
-
-    cluster: str
-    name: str
-    targets: tuple[str, ...]
 
 
 def checkpoint_pairs(stack: ResolvedStack) -> tuple[CheckpointPair, ...]:
@@ -149,7 +126,7 @@ def dr_module_calls(stack: ResolvedStack) -> list[DrModuleCall]:
     groups: dict[tuple[str, str], _Group] = {}
 
     def group(cluster: ResolvedCluster) -> _Group:
-        dr = _DR_CLOUDS[cluster.cloud]
+        dr = CLOUDS[cluster.cloud].dr_inputs
         region = cluster.region if dr.regional else _home_region(stack, cluster.cloud)
         return groups.setdefault((cluster.cloud, region), _Group(cluster.cloud, region))
 
@@ -167,19 +144,33 @@ def dr_module_calls(stack: ResolvedStack) -> list[DrModuleCall]:
     for g in groups.values():
         if not (g.pairs or g.records or g.standby):
             continue
-        dr = _DR_CLOUDS[g.cloud]
+        cloud = CLOUDS[g.cloud]
+        dr = cloud.dr_inputs
         inputs: dict[str, Value] = {
             "name": _dr_name(stack.name, g.region if dr.regional else ""),
             "region": g.region,
             "tags": stack_tags(stack, None),
             "rpo_minutes": stack.dr.rpo_minutes,
             "replication_pairs": {
-                p.source: dr.pair_input(stack, stack.cluster(p.source), stack.cluster(p.target))
+                p.source: dr.pair_input(_dr_cluster(stack, p.source), _dr_cluster(stack, p.target))
                 for p in g.pairs
             },
-            "dns_records": {r.cluster: dr.record_input(stack, r) for r in g.records},
+            "dns_records": {
+                r.cluster: dr.record_input(stack.owner, stack.name, r) for r in g.records
+            },
         }
-        inputs.update(dr.standby_inputs(stack, g.standby))
+        inputs.update(
+            dr.standby_inputs(
+                [
+                    StandbyPools(
+                        _dr_cluster(stack, name),
+                        pools,
+                        tuple(cloud.node_pool_name(_resource(stack, name), p) for p in pools),
+                    )
+                    for name, pools in g.standby
+                ]
+            )
+        )
         variables: dict[str, RootVariable] = dict(dr.alarm_variables(g.region))
         if g.records:
             variables["endpoints"] = endpoints
@@ -188,7 +179,7 @@ def dr_module_calls(stack: ResolvedStack) -> list[DrModuleCall]:
             DrModuleCall(
                 cloud=g.cloud,
                 label=_label(g.cloud, g.region if dr.regional else ""),
-                module=CLOUDS[g.cloud].dr_module,
+                module=cloud.dr_module,
                 region=g.region,
                 inputs=inputs,
                 variables=variables,
@@ -197,7 +188,7 @@ def dr_module_calls(stack: ResolvedStack) -> list[DrModuleCall]:
     return calls
 
 
-# -- per-cloud pieces ------------------------------------------------------------------------
+# -- grouping ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -209,213 +200,19 @@ class _Group:
     standby: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
 
-def _pool_name(stack: ResolvedStack, cluster: str, pool: str) -> str:
-    """The node pool's provider name, as the cluster module creates it."""
-    return CLOUDS[stack.cluster(cluster).cloud].node_pool_name(_resource(stack, cluster), pool)
-
-
-class _DrCloud(ABC):
-    """What a cloud's DR module takes; one subclass per cloud, dispatched by cloud name."""
-
-    regional: bool  # provider bound to one region: one call per region
-
-    @abstractmethod
-    def pair_input(
-        self, stack: ResolvedStack, source: ResolvedCluster, target: ResolvedCluster
-    ) -> dict[str, Value]:
-        """One entry of the module's ``replication_pairs``."""
-
-    def record_input(self, stack: ResolvedStack, record: DnsRecord) -> dict[str, Value]:
-        """One entry of the module's ``dns_records``."""
-        return {"name": record.name, "targets": list(record.targets)}
-
-    @abstractmethod
-    def standby_inputs(
-        self, stack: ResolvedStack, standby: Sequence[tuple[str, tuple[str, ...]]]
-    ) -> dict[str, Value]:
-        """Inputs naming the standby pools (cluster name, pool names) of the call."""
-
-    @abstractmethod
-    def zone_variables(self) -> dict[str, RootVariable]:
-        """Module input -> root variable for the DNS zone users provide."""
-
-    @abstractmethod
-    def alarm_variables(self, region: str) -> dict[str, RootVariable]:
-        """Module input -> root variable for where alarms notify."""
-
-
-class _AwsDr(_DrCloud):
-    regional = True
-
-    def pair_input(
-        self, stack: ResolvedStack, source: ResolvedCluster, target: ResolvedCluster
-    ) -> dict[str, Value]:
-        return {
-            "source_bucket": _store(stack, source, "checkpoint_bucket_name"),
-            "destination_bucket": _store(stack, target, "checkpoint_bucket_name"),
-            "destination_region": target.region,
-            # The alias modules/aws-gpu-cluster gives its checkpoint key.
-            "destination_kms_key": f"alias/{_resource(stack, target.name)}-checkpoint",
-        }
-
-    def standby_inputs(
-        self, stack: ResolvedStack, standby: Sequence[tuple[str, tuple[str, ...]]]
-    ) -> dict[str, Value]:
-        return {
-            "standby_node_groups": [
-                {
-                    "cluster_name": _resource(stack, cluster),
-                    "node_group_name": _pool_name(stack, cluster, pool),
-                }
-                for cluster, pools in standby
-                for pool in pools
-            ]
-        }
-
-    def zone_variables(self) -> dict[str, RootVariable]:
-        return {
-            "dns_zone_id": RootVariable(
-                "dr_aws_dns_zone_id",
-                "string",
-                "Route 53 hosted zone id (Z...) holding the DR failover records.",
-                required=True,
-            )
-        }
-
-    def alarm_variables(self, region: str) -> dict[str, RootVariable]:
-        suffix = region.replace("-", "_")
-        return {
-            "alarm_topic_arns": RootVariable(
-                f"dr_aws_alarm_topic_arns_{suffix}",
-                "list(string)",
-                f"SNS topics in {region} that DR alarms notify (on-call). Empty: no one is told.",
-                default=[],
-            )
-        }
-
-
-class _AzureDr(_DrCloud):
-    regional = False
-
-    def pair_input(
-        self, stack: ResolvedStack, source: ResolvedCluster, target: ResolvedCluster
-    ) -> dict[str, Value]:
-        # azure-gpu-cluster puts everything in "<name>-rg".
-        return {
-            "source_resource_group": resource_group(_resource(stack, source.name)),
-            "source_storage_account": _store(stack, source, "storage_account_name"),
-            "destination_resource_group": resource_group(_resource(stack, target.name)),
-            "destination_storage_account": _store(stack, target, "storage_account_name"),
-        }
-
-    def record_input(self, stack: ResolvedStack, record: DnsRecord) -> dict[str, Value]:
-        # Traffic Manager DNS labels are global across all customers: a stable hash suffix.
-        unique = short_hash(stack.owner, stack.name, record.cluster, "dns", length=6)
-        return {
-            "name": record.name,
-            "traffic_manager_name": f"{record.name}-{unique}",
-            "targets": list(record.targets),
-        }
-
-    def standby_inputs(
-        self, stack: ResolvedStack, standby: Sequence[tuple[str, tuple[str, ...]]]
-    ) -> dict[str, Value]:
-        return {
-            "standby_clusters": [
-                {
-                    "cluster_name": _resource(stack, cluster),
-                    "resource_group_name": resource_group(_resource(stack, cluster)),
-                    "pools": list(pools),
-                }
-                for cluster, pools in standby
-            ]
-        }
-
-    def zone_variables(self) -> dict[str, RootVariable]:
-        return {
-            "dns_zone": RootVariable(
-                "dr_azure_dns_zone",
-                "object({ name = string, resource_group_name = string })",
-                "Azure DNS zone for the CNAMEs to the Traffic Manager profiles; null: CNAME the "
-                "names to the traffic_manager_fqdns outputs wherever the zone is hosted.",
-                default=None,
-            )
-        }
-
-    def alarm_variables(self, region: str) -> dict[str, RootVariable]:
-        return {
-            "action_group_id": RootVariable(
-                "dr_azure_action_group_id",
-                "string",
-                "Azure Monitor action group id that DR alerts notify (on-call). Null: no one is "
-                "told.",
-                default=None,
-            )
-        }
-
-
-class _AlicloudDr(_DrCloud):
-    regional = True
-
-    def pair_input(
-        self, stack: ResolvedStack, source: ResolvedCluster, target: ResolvedCluster
-    ) -> dict[str, Value]:
-        return {
-            "source_bucket": _store(stack, source, "checkpoint_bucket_name"),
-            "destination_bucket": _store(stack, target, "checkpoint_bucket_name"),
-            "destination_region": target.region,
-        }
-
-    def standby_inputs(
-        self, stack: ResolvedStack, standby: Sequence[tuple[str, tuple[str, ...]]]
-    ) -> dict[str, Value]:
-        return {
-            "standby_node_pools": [
-                _pool_name(stack, cluster, pool) for cluster, pools in standby for pool in pools
-            ]
-        }
-
-    def zone_variables(self) -> dict[str, RootVariable]:
-        return {
-            "dns_zone_name": RootVariable(
-                "dr_alicloud_dns_zone_name",
-                "string",
-                "Domain hosted in Alibaba Cloud DNS (same account) for the GTM failover names.",
-                required=True,
-            )
-        }
-
-    def alarm_variables(self, region: str) -> dict[str, RootVariable]:
-        return {
-            "alarm_contact_group": RootVariable(
-                "dr_alicloud_alarm_contact_group",
-                "string",
-                "CloudMonitor alarm contact group that DR alarms notify (on-call). Null: no one "
-                "is told.",
-                default=None,
-            )
-        }
-
-
-_DR_CLOUDS: Mapping[str, _DrCloud] = MappingProxyType(
-    {"aws": _AwsDr(), "azure": _AzureDr(), "alicloud": _AlicloudDr()}
-)
-
-
 # -- helpers ---------------------------------------------------------------------------------
 
 
 def _resource(stack: ResolvedStack, cluster: str) -> str:
-    # Cloud resource names of a cluster are "<stack>-<cluster>" (see validate.py).
-    return f"{stack.name}-{cluster}"
+    return CLOUDS[stack.cluster(cluster).cloud].resource_name(stack.name, cluster)
 
 
-def _store(stack: ResolvedStack, cluster: ResolvedCluster, key: str) -> str:
-    """The checkpoint bucket / storage account name the cluster root passes its module."""
-    value = cluster_module_inputs(stack, cluster).get(key)
-    if not isinstance(value, str):
-        raise InfraError(f"{stack.name}/{cluster.name}: the cluster module has no {key!r} input")
-    return value
+def _dr_cluster(stack: ResolvedStack, name: str) -> DrCluster:
+    """A cluster with the inputs its cluster root passes its module (bucket names and all)."""
+    cluster = stack.cluster(name)
+    return DrCluster(
+        name, _resource(stack, name), cluster.region, cluster_module_inputs(stack, cluster)
+    )
 
 
 def _home_region(stack: ResolvedStack, cloud: str) -> str:

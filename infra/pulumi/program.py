@@ -21,8 +21,8 @@ from pathlib import Path
 import pulumi
 
 from infra.clouds import CLOUDS
+from infra.clouds.component import CloudComponents, GpuClusterComponent
 from infra.errors import InfraError
-from infra.pulumi.component import CloudComponents, GpuClusterComponent
 from infra.pulumi.dr import ConfigVariable, DrCall, load_dr_calls
 
 __all__ = [

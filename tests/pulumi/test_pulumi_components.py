@@ -24,10 +24,10 @@ require_pulumi()
 
 import dataclasses  # noqa: E402  (after the skip: the modules below import the Pulumi packages)
 
-from infra.pulumi.alicloud import AlicloudGpuClusterArgs, newest_release  # noqa: E402
-from infra.pulumi.args import ComponentInputError  # noqa: E402
-from infra.pulumi.aws import AwsGpuClusterArgs  # noqa: E402
-from infra.pulumi.azure import SPOT_TAINT, AzureGpuClusterArgs  # noqa: E402
+from infra.clouds.alicloud.cluster import AlicloudGpuClusterArgs, newest_release  # noqa: E402
+from infra.clouds.args import ComponentInputError  # noqa: E402
+from infra.clouds.aws.cluster import AwsGpuClusterArgs  # noqa: E402
+from infra.clouds.azure.cluster import SPOT_TAINT, AzureGpuClusterArgs  # noqa: E402
 from tests.pulumi.mocks import Recorder, Registered  # noqa: E402
 
 ARGS = {"aws": AwsGpuClusterArgs, "azure": AzureGpuClusterArgs, "alicloud": AlicloudGpuClusterArgs}

@@ -23,10 +23,13 @@ require_pulumi()
 
 import pulumi  # noqa: E402  (after the skip: the modules below import the Pulumi packages)
 
-from infra.pulumi.args import ComponentInputError  # noqa: E402
-from infra.pulumi.dr_alicloud import AlicloudDisasterRecovery, AlicloudDisasterRecoveryArgs  # noqa: E402
-from infra.pulumi.dr_aws import AwsDisasterRecoveryArgs  # noqa: E402
-from infra.pulumi.dr_azure import AzureDisasterRecoveryArgs, lag_window_minutes  # noqa: E402
+from infra.clouds.alicloud.disaster_recovery import (  # noqa: E402
+    AlicloudDisasterRecovery,
+    AlicloudDisasterRecoveryArgs,
+)
+from infra.clouds.args import ComponentInputError  # noqa: E402
+from infra.clouds.aws.disaster_recovery import AwsDisasterRecoveryArgs  # noqa: E402
+from infra.clouds.azure.disaster_recovery import AzureDisasterRecoveryArgs, lag_window_minutes  # noqa: E402
 from infra.pulumi.program import MissingConfigError, config_inputs, load_stack_document  # noqa: E402
 from tests.pulumi.mocks import Recorder, Registered, run_rendered_project, run_under_mocks  # noqa: E402
 

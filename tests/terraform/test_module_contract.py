@@ -277,6 +277,8 @@ def test_every_rendered_input_builds_the_pulumi_args(stack: Stack) -> None:
 def _args_class(cloud: str) -> type:
     import importlib
 
-    module = importlib.import_module(f"infra.pulumi.{cloud}")
+    from infra.clouds import CLOUDS
+
+    module = importlib.import_module(CLOUDS[cloud].pulumi_components)
     (name,) = [n for n in dir(module) if n.endswith("GpuClusterArgs")]
     return getattr(module, name)  # type: ignore[no-any-return]

@@ -26,15 +26,15 @@ from pulumi_azure_native import (
 )
 
 from infra.clouds import CLOUDS
-from infra.clouds.azure import resource_group
-from infra.pulumi.args import (
+from infra.clouds.args import (
     ComponentInputError,
     NodePool,
     args_from_inputs,
     check_common,
     pool_labels,
 )
-from infra.pulumi.component import CloudComponents, GpuClusterComponent
+from infra.clouds.azure.naming import resource_group
+from infra.clouds.component import CloudComponents, GpuClusterComponent
 
 __all__ = ["COMPONENTS", "AzureGpuCluster", "AzureGpuClusterArgs", "azure_provider"]
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from infra.clouds.base import Cloud, ProviderSource, short_hash
+from infra.clouds.aws import naming
+from infra.clouds.aws.dr_inputs import AwsDrInputs
+from infra.clouds.base import Cloud, ProviderSource
 from infra.values import Block, Value
 
 # Patterns are used with fullmatch: `$` alone would accept a trailing newline.
@@ -96,11 +98,12 @@ class Aws(Cloud):
     cluster_module = "aws-gpu-cluster"
     state_module = "state-backend-aws"
     dr_module = "dr-aws"
+    dr_inputs = AwsDrInputs()
 
     # -- Pulumi ------------------------------------------------------------------------------
     pulumi_requirement = "pulumi-aws>=7.51,<8"
-    pulumi_components = "infra.pulumi.aws"
-    pulumi_dr_component = "infra.pulumi.dr_aws"
+    pulumi_components = "infra.clouds.aws.cluster"
+    pulumi_dr_component = "infra.clouds.aws.disaster_recovery"
 
     def provider_block(self, region: str) -> Block:
         return Block("provider", ("aws",), (("region", region),))
@@ -111,7 +114,7 @@ class Aws(Cloud):
             "backend",
             ("s3",),
             (
-                ("bucket", _state_bucket(stack, owner)),
+                ("bucket", naming.state_bucket(stack, owner)),
                 ("key", key),
                 ("region", region),
                 ("encrypt", True),
@@ -122,14 +125,7 @@ class Aws(Cloud):
     def cluster_inputs(
         self, stack: str, owner: str, cluster: str, pools: Mapping[str, Value]
     ) -> dict[str, Value]:
-        # S3 bucket names are global: a stable hash keeps them unique and repeatable (<= 63).
-        return {
-            "checkpoint_bucket_name": f"{stack}-{cluster}-ckpt-{short_hash(owner, stack, cluster)}"
-        }
+        return {"checkpoint_bucket_name": naming.checkpoint_bucket(stack, owner, cluster)}
 
     def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
-        return {"name": _state_bucket(stack, owner)}
-
-
-def _state_bucket(stack: str, owner: str) -> str:
-    return f"{stack}-tfstate-{short_hash(owner, stack, 'aws')}"
+        return {"name": naming.state_bucket(stack, owner)}

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from infra.clouds.base import Cloud, ProviderSource, short_hash
+from infra.clouds.alicloud import naming
+from infra.clouds.alicloud.dr_inputs import AlicloudDrInputs
+from infra.clouds.base import Cloud, ProviderSource
 from infra.values import Block, Value
 
 
@@ -103,53 +105,40 @@ class Alicloud(Cloud):
     cluster_module = "alicloud-gpu-cluster"
     state_module = "state-backend-alicloud"
     dr_module = "dr-alicloud"
+    dr_inputs = AlicloudDrInputs()
 
     # -- Pulumi ------------------------------------------------------------------------------
     pulumi_requirement = "pulumi-alicloud>=4.0,<5"
-    pulumi_components = "infra.pulumi.alicloud"
-    pulumi_dr_component = "infra.pulumi.dr_alicloud"
+    pulumi_components = "infra.clouds.alicloud.cluster"
+    pulumi_dr_component = "infra.clouds.alicloud.disaster_recovery"
 
     def provider_block(self, region: str) -> Block:
         return Block("provider", ("alicloud",), (("region", region),))
 
     def backend_block(self, stack: str, owner: str, region: str, key: str) -> Block:
         # The OSS backend locks state in a Tablestore table.
-        instance = _lock_instance(stack, owner)
+        instance = naming.lock_instance(stack, owner)
         return Block(
             "backend",
             ("oss",),
             (
-                ("bucket", _state_bucket(stack, owner)),
+                ("bucket", naming.state_bucket(stack, owner)),
                 ("prefix", "infra"),
                 ("key", key),
                 ("region", region),
                 ("encrypt", True),
                 ("tablestore_endpoint", f"https://{instance}.{region}.ots.aliyuncs.com"),
-                ("tablestore_table", _LOCK_TABLE),
+                ("tablestore_table", naming.LOCK_TABLE),
             ),
         )
 
     def cluster_inputs(
         self, stack: str, owner: str, cluster: str, pools: Mapping[str, Value]
     ) -> dict[str, Value]:
-        return {
-            "checkpoint_bucket_name": f"{stack}-{cluster}-ckpt-{short_hash(owner, stack, cluster)}"
-        }
+        return {"checkpoint_bucket_name": naming.checkpoint_bucket(stack, owner, cluster)}
 
     def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
         return {
-            "name": _state_bucket(stack, owner),
-            "tablestore_instance_name": _lock_instance(stack, owner),
+            "name": naming.state_bucket(stack, owner),
+            "tablestore_instance_name": naming.lock_instance(stack, owner),
         }
-
-
-_LOCK_TABLE = "terraform_state_lock"  # the table modules/state-backend-alicloud creates
-
-
-def _state_bucket(stack: str, owner: str) -> str:
-    return f"{stack}-tfstate-{short_hash(owner, stack, 'alicloud')}"
-
-
-def _lock_instance(stack: str, owner: str) -> str:
-    # Tablestore instance names: 3-16 letters, digits and '-', starting with a letter.
-    return "tf" + short_hash(owner, stack, "alicloud", length=12)

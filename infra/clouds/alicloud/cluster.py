@@ -17,14 +17,14 @@ import pulumi_alicloud as alicloud
 from pulumi_alicloud import cs, ecs, oss, vpc
 
 from infra.clouds import CLOUDS
-from infra.pulumi.args import (
+from infra.clouds.args import (
     ComponentInputError,
     NodePool,
     args_from_inputs,
     check_common,
     pool_labels,
 )
-from infra.pulumi.component import CloudComponents, GpuClusterComponent
+from infra.clouds.component import CloudComponents, GpuClusterComponent
 
 __all__ = ["COMPONENTS", "AlicloudGpuCluster", "AlicloudGpuClusterArgs", "alicloud_provider"]
 

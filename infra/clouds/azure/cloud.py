@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from infra.clouds.base import Cloud, ProviderSource, short_hash
+from infra.clouds.azure import naming
+from infra.clouds.azure.dr_inputs import AzureDrInputs
+from infra.clouds.base import Cloud, ProviderSource
 from infra.values import Block, Value
 
 # Tag names may not contain < > % & \ ? / ; storage accounts (which we tag) allow keys up to 128
@@ -58,14 +60,14 @@ class Azure(Cloud):
         # The autoscaler has no separate desired size, so min and desired are the same here.
         del desired_nodes
         return (
-            f"az aks nodepool update --resource-group {resource_group(cluster)} --cluster-name {cluster} "
+            f"az aks nodepool update --resource-group {naming.resource_group(cluster)} --cluster-name {cluster} "
             f"--name {self.node_pool_name(cluster, pool)} --update-cluster-autoscaler --min-count {min_nodes} "
             f"--max-count {max_nodes}"
         )
 
     def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
         return (
-            f"az aks nodepool show --resource-group {resource_group(cluster)} --cluster-name {cluster} "
+            f"az aks nodepool show --resource-group {naming.resource_group(cluster)} --cluster-name {cluster} "
             f"--name {self.node_pool_name(cluster, pool)} --query provisioningState -o tsv  # expect Succeeded",
             f"kubectl --context {cluster} wait --for=condition=Ready node "
             f"-l kubernetes.azure.com/agentpool={pool} --timeout=30m",
@@ -104,11 +106,12 @@ class Azure(Cloud):
     cluster_module = "azure-gpu-cluster"
     state_module = "state-backend-azure"
     dr_module = "dr-azure"
+    dr_inputs = AzureDrInputs()
 
     # -- Pulumi ------------------------------------------------------------------------------
     pulumi_requirement = "pulumi-azure-native>=3.29,<4"
-    pulumi_components = "infra.pulumi.azure"
-    pulumi_dr_component = "infra.pulumi.dr_azure"
+    pulumi_components = "infra.clouds.azure.cluster"
+    pulumi_dr_component = "infra.clouds.azure.disaster_recovery"
 
     def provider_block(self, region: str) -> Block:
         # The subscription comes from ARM_SUBSCRIPTION_ID; storage data-plane calls use Entra ID.
@@ -125,9 +128,9 @@ class Azure(Cloud):
             "backend",
             ("azurerm",),
             (
-                ("resource_group_name", f"{stack}-tfstate-rg"),
-                ("storage_account_name", _state_account(stack, owner)),
-                ("container_name", "tfstate"),
+                ("resource_group_name", naming.state_resource_group(stack)),
+                ("storage_account_name", naming.state_account(stack, owner)),
+                ("container_name", naming.STATE_CONTAINER),
                 ("key", key),
                 ("use_azuread_auth", True),
             ),
@@ -136,7 +139,6 @@ class Azure(Cloud):
     def cluster_inputs(
         self, stack: str, owner: str, cluster: str, pools: Mapping[str, Value]
     ) -> dict[str, Value]:
-        # Storage account names: 3-24 lowercase letters and digits, globally unique.
         system = next(
             (
                 name
@@ -146,23 +148,13 @@ class Azure(Cloud):
             None,
         )
         return {
-            "storage_account_name": "ckpt" + short_hash(owner, stack, cluster, length=20),
+            "storage_account_name": naming.checkpoint_account(stack, owner, cluster),
             "system_pool": system,
         }
 
     def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
         return {
             "name": stack,  # the module names its resource group "<name>-tfstate-rg"
-            "storage_account_name": _state_account(stack, owner),
-            "container_name": "tfstate",
+            "storage_account_name": naming.state_account(stack, owner),
+            "container_name": naming.STATE_CONTAINER,
         }
-
-
-def _state_account(stack: str, owner: str) -> str:
-    return "tfst" + short_hash(owner, stack, "azure", length=20)
-
-
-def resource_group(name: str) -> str:
-    """The resource group the Azure modules (and components) put everything of ``name`` in:
-    ``modules/azure-gpu-cluster`` and ``modules/dr-azure`` both create ``<name>-rg``."""
-    return f"{name}-rg"

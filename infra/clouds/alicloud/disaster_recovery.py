@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_alicloud import cms, dns, oss, ram
 
-from infra.pulumi.args import ComponentInputError, args_from_inputs
-from infra.pulumi.component import DisasterRecoveryComponent
-from infra.pulumi.dr import (
+from infra.clouds.args import ComponentInputError, args_from_inputs
+from infra.clouds.component import DisasterRecoveryComponent
+from infra.clouds.dr_args import (
     check_key,
     check_name_region_rpo,
     check_records,

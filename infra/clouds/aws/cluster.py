@@ -16,14 +16,14 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.clouds import CLOUDS
-from infra.pulumi.args import (
+from infra.clouds.args import (
     ComponentInputError,
     NodePool,
     args_from_inputs,
     check_common,
     pool_labels,
 )
-from infra.pulumi.component import CloudComponents, GpuClusterComponent
+from infra.clouds.component import CloudComponents, GpuClusterComponent
 
 __all__ = ["COMPONENTS", "AwsGpuCluster", "AwsGpuClusterArgs", "aws_provider"]
 

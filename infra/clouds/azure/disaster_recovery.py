@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import authorization, dns, monitor, resources, storage, trafficmanager
 
-from infra.clouds.azure import resource_group
-from infra.pulumi.args import ComponentInputError, args_from_inputs
-from infra.pulumi.component import DisasterRecoveryComponent
-from infra.pulumi.dr import (
+from infra.clouds.args import ComponentInputError, args_from_inputs
+from infra.clouds.azure.naming import resource_group
+from infra.clouds.component import DisasterRecoveryComponent
+from infra.clouds.dr_args import (
     check_key,
     check_name_region_rpo,
     check_records,

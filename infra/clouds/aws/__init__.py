@@ -1,0 +1,13 @@
+"""Amazon Web Services: EKS, EFA.
+
+- ``cloud``: the :class:`~infra.clouds.base.Cloud` (rules, provider and backend data, module
+  inputs, runbook commands) the registry lists;
+- ``naming``: the names of resources infra must know before they exist;
+- ``dr_inputs``: what the DR module takes;
+- ``cluster`` and ``disaster_recovery``: the Pulumi components mirroring the cluster and DR
+  modules (they import the provider package, so only the Pulumi program imports them, by name).
+"""
+
+from infra.clouds.aws.cloud import Aws
+
+__all__ = ["Aws"]
