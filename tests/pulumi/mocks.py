@@ -72,6 +72,8 @@ class Recorder(pulumi.runtime.Mocks):
     calls: list[tuple[str, Mapping[str, Any], str | None]] = field(default_factory=list)
     outputs: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # urn -> outputs
     urns: list[str] = field(default_factory=list)  # of every resource, in registration order
+    # urn -> the URNs its aliases name (what it was called before a refactoring)
+    aliases: dict[str, list[str]] = field(default_factory=dict)
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
@@ -121,6 +123,22 @@ class _OutputsMonitor(MockMonitor):
     def RegisterResourceOutputs(self, request: Any) -> Any:
         self._recorder.outputs[request.urn] = rpc.deserialize_properties(request.outputs)
         return super().RegisterResourceOutputs(request)
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        named: list[str] = []
+        for alias in request.aliases:
+            if alias.urn:
+                named.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            named.append(
+                self.make_urn(parent, spec.type or request.type, spec.name or request.name)
+            )
+        if named:
+            self._recorder.aliases[response.urn] = named
+        return response
 
 
 def run_under_mocks(
