@@ -1,7 +1,10 @@
-"""What every cluster component shares: the outputs callers use and how a cloud plugs in."""
+"""What every cloud's Pulumi components share: the outputs callers use, how a cloud plugs into
+the program, and the helpers the components of several clouds need."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -12,6 +15,9 @@ __all__ = [
     "CloudComponents",
     "DisasterRecoveryComponent",
     "GpuClusterComponent",
+    "access_log_bucket_name",
+    "by_key",
+    "json_encode",
 ]
 
 # The outputs every Terraform root exports from its cluster module, in the same order.
@@ -58,3 +64,26 @@ class CloudComponents:
     provider: Callable[[str, str], pulumi.ProviderResource]
     # (logical name, module inputs, options) -> the component, children parented to it
     cluster: Callable[[str, Mapping[str, object], pulumi.ResourceOptions], GpuClusterComponent]
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def by_key(values: Mapping[str, pulumi.Input[str | None]]) -> pulumi.Output[dict[str, str]]:
+    """A map output (``{ for k, r in resources : k => r.attr }`` in the module)."""
+    return pulumi.Output.all(**values).apply(dict)
+
+
+def json_encode(value: object) -> str:
+    """Terraform's ``jsonencode``: sorted keys, no spaces."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def access_log_bucket_name(checkpoint_bucket_name: str) -> str:
+    """The access-log bucket of a checkpoint bucket (S3 and OSS modules alike,
+    ``local.access_log_bucket_name``): "<checkpoint>-logs", shortened with a hash past 63.
+    OSS names have no dots, so trimming "." as S3 needs changes nothing there."""
+    if len(checkpoint_bucket_name) <= 58:
+        return f"{checkpoint_bucket_name}-logs"
+    digest = hashlib.sha1(checkpoint_bucket_name.encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"{checkpoint_bucket_name[:49].strip('.-')}-{digest}-logs"
