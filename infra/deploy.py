@@ -1,23 +1,142 @@
-"""What is deployed: the stack as the infrastructure targets render it, computed once per render.
+"""What is deployed, computed once per render: the deploy plan every infrastructure emitter reads.
 
 A stack with disaster recovery is deployed with the standby pools its failover targets need
 (pilot-light: zero nodes until a failover; warm-standby: a minimum running; active-active: sized
-to carry the load). Every infrastructure emitter (Terraform, Pulumi) and the cost report read
-this one result; the DR plans are made from the stack as the user defined it.
+to carry the load). :func:`deploy_plan` adds, once, everything the Terraform and Pulumi emitters
+would otherwise each work out again: every cluster's resource name and module inputs, each
+cloud's home region (where its state backend lives), where every Terraform root keeps its state,
+and the calls of the stack-wide DR modules. The emitters only turn it into text; the cost report
+reads :func:`deployed`; the DR plans are made from the stack as the user defined it.
 """
 
 from __future__ import annotations
 
-from infra.catalog import Catalog
-from infra.resolve import ResolvedStack
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
-__all__ = ["deployed"]
+from infra.catalog import Catalog
+from infra.clouds import CLOUDS, Cloud
+from infra.dr.terraform import DrModuleCall, dr_module_calls
+from infra.inputs import cluster_module_inputs
+from infra.resolve import ResolvedCluster, ResolvedStack
+from infra.values import Block, Value
+
+__all__ = [
+    "DR_ROOT",
+    "GLOBAL_ROOT",
+    "DeployedCluster",
+    "DeployedStack",
+    "StateLocation",
+    "deploy_plan",
+    "deployed",
+]
+
+# The stack-wide roots: state backends (applied first), and replication, DNS failover and alarms,
+# which act on what the cluster roots create (applied after every one of them).
+GLOBAL_ROOT = "_global"
+DR_ROOT = "_dr"
+
+
+@dataclass(frozen=True, slots=True)
+class StateLocation:
+    """Where a Terraform root keeps its state: a cloud's state backend, in its home region."""
+
+    cloud: str
+    region: str
+    key: str  # "<stack>/<root>.tfstate"
+    backend: Block  # the root's ``backend`` block
+
+
+@dataclass(frozen=True, slots=True)
+class DeployedCluster:
+    """A cluster as deployed: its resource name, its module inputs and its state."""
+
+    resolved: ResolvedCluster  # with its standby pools
+    resource: str  # "<stack>-<cluster>": the module's ``name``, the prefix of its resources
+    inputs: Mapping[str, Value]  # what its root passes the cluster module (and Pulumi its Args)
+    state: StateLocation
+
+    @property
+    def name(self) -> str:
+        return self.resolved.name
+
+    @property
+    def cloud(self) -> Cloud:
+        return CLOUDS[self.resolved.cloud]
+
+    @property
+    def region(self) -> str:
+        return self.resolved.region
+
+
+@dataclass(frozen=True, slots=True)
+class DeployedStack:
+    """The deploy plan of one stack."""
+
+    stack: ResolvedStack  # as deployed: standby pools among its clusters' pools
+    clouds: tuple[Cloud, ...]  # in the order of their first cluster
+    # cloud name -> the region of its first cluster: its state backend, its stack-wide providers
+    home_regions: Mapping[str, str]
+    clusters: tuple[DeployedCluster, ...]  # stack order
+    global_state: StateLocation  # of the _global root, in the home cloud (the first one)
+    dr_calls: tuple[DrModuleCall, ...]  # of the _dr root; () when the stack has no DR failover
+    dr_state: StateLocation | None  # of the _dr root, None without DR calls
+
+    @property
+    def name(self) -> str:
+        return self.stack.name
+
+    @property
+    def home(self) -> Cloud:
+        """The stack's first cloud, whose backend holds the stack-wide roots' state."""
+        return self.clouds[0]
+
+    def cluster(self, name: str) -> DeployedCluster:
+        return next(c for c in self.clusters if c.name == name)
 
 
 def deployed(stack: ResolvedStack, catalog: Catalog) -> ResolvedStack:
-    """The stack as infrastructure targets render it: with DR standby pools when it has DR."""
+    """The stack as infrastructure targets deploy it: with DR standby pools when it has DR."""
     if stack.dr is None:
         return stack
-    from infra.dr.standby import with_standby  # noqa: PLC0415
+    from infra.dr.standby import with_standby  # noqa: PLC0415  (the costly part of DR)
 
     return with_standby(stack, catalog)
+
+
+def deploy_plan(stack: ResolvedStack, catalog: Catalog) -> DeployedStack:
+    """Everything the Terraform and Pulumi emitters render of ``stack``, computed once."""
+    stack = deployed(stack, catalog)
+    clouds = tuple(CLOUDS[name] for name in dict.fromkeys(c.cloud for c in stack.clusters))
+    home_regions = {
+        cloud.name: next(c.region for c in stack.clusters if c.cloud == cloud.name)
+        for cloud in clouds
+    }
+
+    def state(cloud: Cloud, root: str) -> StateLocation:
+        region = home_regions[cloud.name]
+        key = f"{stack.name}/{root}.tfstate"
+        return StateLocation(
+            cloud.name, region, key, cloud.backend_block(stack.name, stack.owner, region, key)
+        )
+
+    clusters = tuple(
+        DeployedCluster(
+            cluster,
+            CLOUDS[cluster.cloud].resource_name(stack.name, cluster.name),
+            MappingProxyType(cluster_module_inputs(stack, cluster)),
+            state(CLOUDS[cluster.cloud], cluster.name),
+        )
+        for cluster in stack.clusters
+    )
+    calls = tuple(dr_module_calls(stack))
+    return DeployedStack(
+        stack=stack,
+        clouds=clouds,
+        home_regions=MappingProxyType(home_regions),
+        clusters=clusters,
+        global_state=state(clouds[0], GLOBAL_ROOT),
+        dr_calls=calls,
+        dr_state=state(clouds[0], DR_ROOT) if calls else None,
+    )

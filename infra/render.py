@@ -1,7 +1,7 @@
 """Writing artifacts: every target's files into ``DIR``, atomically, with a manifest.
 
-Emitters are pure (a resolved stack in, ``{relative path: text}`` out); this module is the only
-one that touches the output directory. A render is built in a temporary sibling of ``DIR`` and
+Emitters are pure (a deploy plan or a resolved stack in, ``{relative path: text}`` out); this
+module is the only one that touches the output directory. A render is built in a temporary sibling of ``DIR`` and
 swapped into place at once, so a failed or killed render leaves the previous tree untouched.
 """
 
@@ -17,12 +17,13 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from infra import __version__
 from infra.catalog import Catalog
-from infra.deploy import deployed
+from infra.deploy import DeployedStack, deploy_plan
 from infra.errors import OutputError
 from infra.output import MANIFEST, Carry, PreviousRender, inspect_output, plan_carry
 from infra.resolve import ResolvedStack
@@ -40,7 +41,20 @@ class Emitted:
     seeds: frozenset[str] = frozenset()
 
 
-Emitter = Callable[[ResolvedStack, Catalog], Emitted]
+class Source:
+    """One stack as the targets read it: as defined, and its deploy plan, made on first use
+    (planning standby pools is the costly part of DR; only infrastructure targets need it)."""
+
+    def __init__(self, stack: ResolvedStack, catalog: Catalog) -> None:
+        self.stack = stack
+        self.catalog = catalog
+
+    @cached_property
+    def plan(self) -> DeployedStack:
+        return deploy_plan(self.stack, self.catalog)
+
+
+Emitter = Callable[[Source], Emitted]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,28 +62,27 @@ class Target:
     name: str
     emit: Emitter
     subtrees: tuple[str, ...]  # the top-level folders of DIR this target owns and replaces
-    # Infrastructure targets deploy the stack with its DR standby pools added to the failover
-    # targets; the DR plans themselves are made from the stack as the user defined it.
-    deploys: bool = True
 
 
-def _terraform(stack: ResolvedStack, catalog: Catalog) -> Emitted:
+def _terraform(source: Source) -> Emitted:
     from infra.terraform.emit import terraform_files  # noqa: PLC0415  (keeps CLI start-up lean)
 
-    files, roots = terraform_files(stack, catalog)
+    files, roots = terraform_files(source.plan)
     return Emitted(files, roots)
 
 
-def _dr(stack: ResolvedStack, catalog: Catalog) -> Emitted:
+def _dr(source: Source) -> Emitted:
+    # The DR plans are made from the stack as the user defined it, not from its deploy plan.
     from infra.dr.emit import dr_files  # noqa: PLC0415
 
-    return Emitted(dr_files(stack, catalog) if stack.dr is not None else {})
+    stack = source.stack
+    return Emitted(dr_files(stack, source.catalog) if stack.dr is not None else {})
 
 
-def _pulumi(stack: ResolvedStack, catalog: Catalog) -> Emitted:
+def _pulumi(source: Source) -> Emitted:
     from infra.pulumi.emit import pulumi_files  # noqa: PLC0415  (keeps CLI start-up lean)
 
-    files = pulumi_files(stack, catalog)
+    files = pulumi_files(source.plan)
     seeds = frozenset(
         path
         for path in files
@@ -83,7 +96,7 @@ def _pulumi(stack: ResolvedStack, catalog: Catalog) -> Emitted:
 TARGETS: Mapping[str, Target] = {
     "terraform": Target("terraform", _terraform, ("terraform", "modules")),
     "pulumi": Target("pulumi", _pulumi, ("pulumi",)),
-    "dr": Target("dr", _dr, ("dr",), deploys=False),
+    "dr": Target("dr", _dr, ("dr",)),
 }
 
 
@@ -117,13 +130,10 @@ def render_stacks(
     files: dict[str, str] = {}
     roots: list[Root] = []
     seeds: set[str] = set()
-    deploys = any(TARGETS[name].deploys for name in targets)
     for stack in stacks:
-        # Planning standby pools is the costly part of DR; only infrastructure targets need it.
-        as_deployed = deployed(stack, catalog) if deploys else stack
+        source = Source(stack, catalog)
         for name in targets:
-            target = TARGETS[name]
-            emitted = target.emit(as_deployed if target.deploys else stack, catalog)
+            emitted = TARGETS[name].emit(source)
             for path, text in emitted.files.items():
                 # Stacks share module copies; anything else written twice is a naming clash.
                 if files.get(path, text) != text:

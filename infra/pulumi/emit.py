@@ -1,10 +1,10 @@
-"""The Pulumi project of a resolved stack: ``pulumi/<stack>/`` as ``{relative path: text}``.
+"""The Pulumi project of a deploy plan: ``pulumi/<stack>/`` as ``{relative path: text}``.
 
 Pure (no Pulumi import, no disk writes): ``infra/render.py`` writes the files. The program is
-thin; what it builds is in ``stack.json``, the resolved stack with each cluster's module inputs,
-the very inputs the Terraform roots pass to the modules, and the calls of the ``_dr`` root
-(``infra.dr.terraform.dr_module_calls``) with the root variables they read, which the program
-reads from Pulumi config (non-secret defaults are written into ``Pulumi.<environment>.yaml``).
+thin; what it builds is in ``stack.json``: from the deploy plan (:mod:`infra.deploy`), each
+cluster's module inputs, the very inputs the Terraform roots pass to the modules, and the calls
+of the ``_dr`` root with the root variables they read, which the program reads from Pulumi
+config (non-secret defaults are written into ``Pulumi.<environment>.yaml``).
 
 ``requirements.txt`` pins infra as it is installed where the render runs (see
 :func:`infra_requirement`), never by bare name: an index could resolve ``infra`` to another
@@ -25,13 +25,10 @@ import jinja2
 
 from infra import __version__
 from infra.assets import templates_dir
-from infra.catalog import Catalog
-from infra.clouds import CLOUDS
-from infra.dr.terraform import DrModuleCall, RootVariable, dr_module_calls
+from infra.deploy import DeployedStack
+from infra.dr.terraform import DrModuleCall, RootVariable
 from infra.errors import InfraError
-from infra.inputs import cluster_module_inputs
 from infra.pulumi.dr import dr_document
-from infra.resolve import ResolvedStack
 
 __all__ = [
     "PULUMI_REQUIREMENT",
@@ -219,10 +216,9 @@ def _source_tree_requirement() -> InfraRequirement:
     )
 
 
-def stack_document(
-    stack: ResolvedStack, dr_calls: Sequence[DrModuleCall] = ()
-) -> dict[str, object]:
+def stack_document(plan: DeployedStack) -> dict[str, object]:
     """What ``stack.json`` holds: no absolute paths, timestamps or anything machine-specific."""
+    stack = plan.stack
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": f"infra {__version__}",
@@ -232,47 +228,46 @@ def stack_document(
         "clusters": [
             {
                 "name": cluster.name,
-                "cloud": cluster.cloud,
+                "cloud": cluster.cloud.name,
                 "region": cluster.region,
-                "inputs": cluster_module_inputs(stack, cluster),
+                "inputs": dict(cluster.inputs),
             }
-            for cluster in stack.clusters
+            for cluster in plan.clusters
         ],
-        **dr_document(dr_calls),
+        **dr_document(plan.dr_calls),
     }
 
 
 def pulumi_files(
-    stack: ResolvedStack, catalog: Catalog, requirement: InfraRequirement | None = None
+    plan: DeployedStack, requirement: InfraRequirement | None = None
 ) -> dict[str, str]:
-    """Every file of the stack's Pulumi project, from the stack as deployed (standby included).
+    """Every file of the stack's Pulumi project, from its deploy plan (standby pools included).
 
-    ``catalog`` is part of the render target interface; the resolved stack carries all it needs.
     ``requirement`` is requirements.txt's infra line, :func:`infra_requirement` by default.
     """
     infra = infra_requirement() if requirement is None else requirement
-    calls = dr_module_calls(stack)
+    stack = plan.stack
     base = f"pulumi/{stack.name}"
     env = _environment()
-    clouds = sorted({c.cloud for c in stack.clusters})
-    where = ", ".join(f"{c.name} ({c.cloud} {c.region})" for c in stack.clusters)
+    where = ", ".join(f"{c.name} ({c.cloud.name} {c.region})" for c in plan.clusters)
     context = {
         "stack": stack.name,
         "environment": stack.environment,
         "generator": f"infra {__version__}",
         "description": f"GPU clusters of stack {stack.name}: {where}",
-        "config": _config_entries(stack.name, calls),
+        "config": _config_entries(stack.name, plan.dr_calls),
     }
     requirements = [infra.line, PULUMI_REQUIREMENT]
-    requirements += [CLOUDS[cloud].pulumi_requirement for cloud in clouds]
+    requirements += [
+        cloud.pulumi_requirement for cloud in sorted(plan.clouds, key=lambda c: c.name)
+    ]
     return {
         f"{base}/Pulumi.yaml": env.get_template("pulumi/Pulumi.yaml.j2").render(context),
         f"{base}/Pulumi.{stack.environment}.yaml": env.get_template(
             "pulumi/Pulumi.stack.yaml.j2"
         ).render(context),
         f"{base}/__main__.py": env.get_template("pulumi/__main__.py.j2").render(context),
-        f"{base}/stack.json": json.dumps(stack_document(stack, calls), indent=2, sort_keys=True)
-        + "\n",
+        f"{base}/stack.json": json.dumps(stack_document(plan), indent=2, sort_keys=True) + "\n",
         f"{base}/requirements.txt": (
             f"# Generated by infra {__version__} for stack {stack.name}; install with "
             "pip install -r requirements.txt\n"

@@ -1,7 +1,10 @@
-"""Terraform roots for a resolved stack: one per cluster plus a stack-wide ``_global`` root.
+"""Terraform roots for a deploy plan: one per cluster, a stack-wide ``_global`` root and, with
+DR failover, a ``_dr`` root.
 
 Roots are thin: versions, provider, backend, one module call and outputs. Everything else lives
-in the modules (``modules/``), which are copied into the output so it is self-contained.
+in the modules (``modules/``), which are copied into the output so it is self-contained. What the
+roots hold (module inputs, home regions, state locations, DR calls) comes from the deploy plan
+(:mod:`infra.deploy`); this module only writes it.
 """
 
 from __future__ import annotations
@@ -9,23 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from infra.assets import modules_dir
-from infra.catalog import Catalog
 from infra.clouds import CLOUDS, Cloud
-from infra.dr.terraform import DrModuleCall, RootVariable, dr_module_calls
+from infra.deploy import DR_ROOT, GLOBAL_ROOT, DeployedCluster, DeployedStack, StateLocation
+from infra.dr.terraform import DrModuleCall, RootVariable
 from infra.errors import InfraError
-from infra.inputs import cluster_module_inputs, stack_tags
-from infra.resolve import ResolvedCluster, ResolvedStack
+from infra.inputs import stack_tags
 from infra.roots import Root
 from infra.terraform.hcl import Block, Raw, Value, document
 
-__all__ = ["REQUIRED_TERRAFORM", "terraform_files"]
+__all__ = ["DR_ROOT", "GLOBAL", "REQUIRED_TERRAFORM", "terraform_files"]
 
 # S3 native state locking (use_lockfile) needs Terraform 1.10 or newer.
 REQUIRED_TERRAFORM = ">= 1.10"
-GLOBAL = "_global"
-# Replication, DNS failover and alarms act on the buckets and node pools the cluster roots
-# create, so they get a root of their own that is applied after every cluster root.
-DR_ROOT = "_dr"
+GLOBAL = GLOBAL_ROOT
 _CLUSTER_OUTPUTS = (
     ("cluster_name", "Name of the managed Kubernetes cluster."),
     ("cluster_id", "Provider ID of the cluster."),
@@ -36,36 +35,31 @@ _CLUSTER_OUTPUTS = (
 )
 
 
-def terraform_files(
-    stack: ResolvedStack, catalog: Catalog
-) -> tuple[dict[str, str], tuple[Root, ...]]:
+def terraform_files(plan: DeployedStack) -> tuple[dict[str, str], tuple[Root, ...]]:
     """Every file of the stack's Terraform roots and the modules they call."""
     files: dict[str, str] = {}
-    base = f"terraform/{stack.name}"
-    clouds = _clouds_in_order(stack)
-    home = clouds[0]
-    home_region = _home_region(stack, home)
+    base = f"terraform/{plan.name}"
+    home = plan.home
+    home_region = plan.home_regions[home.name]
 
     global_path = f"{base}/{GLOBAL}"
-    files.update(_global_root(stack, clouds, global_path))
-    roots = [Root(global_path, stack.name, None, home.name, home_region, ())]
-    for cluster in stack.clusters:
-        cloud = CLOUDS[cluster.cloud]
+    files.update(_global_root(plan, global_path))
+    roots = [Root(global_path, plan.name, None, home.name, home_region, ())]
+    for cluster in plan.clusters:
         path = f"{base}/{cluster.name}"
-        files.update(_cluster_root(stack, cluster, cloud, path))
+        files.update(_cluster_root(plan, cluster, path))
         roots.append(
-            Root(path, stack.name, cluster.name, cloud.name, cluster.region, (global_path,))
+            Root(path, plan.name, cluster.name, cluster.cloud.name, cluster.region, (global_path,))
         )
 
-    used = {CLOUDS[c.cloud].cluster_module for c in stack.clusters}
-    used |= {cloud.state_module for cloud in clouds}
-    calls = dr_module_calls(stack) if stack.dr is not None else []
-    if calls:
+    used = {c.cloud.cluster_module for c in plan.clusters}
+    used |= {cloud.state_module for cloud in plan.clouds}
+    if plan.dr_calls and plan.dr_state is not None:
         dr_path = f"{base}/{DR_ROOT}"
-        files.update(_dr_root(stack, calls, dr_path))
+        files.update(_dr_root(plan, plan.dr_calls, plan.dr_state, dr_path))
         cluster_roots = tuple(r.path for r in roots)
-        roots.append(Root(dr_path, stack.name, None, home.name, home_region, cluster_roots))
-        used |= {call.module for call in calls}
+        roots.append(Root(dr_path, plan.name, None, home.name, home_region, cluster_roots))
+        used |= {call.module for call in plan.dr_calls}
     for module in sorted(used):
         files.update(module_files(module))
     return files, tuple(roots)
@@ -84,19 +78,9 @@ def module_files(module: str) -> dict[str, str]:
     return files
 
 
-def _clouds_in_order(stack: ResolvedStack) -> list[Cloud]:
-    """Clouds of the stack in the order their first cluster appears."""
-    return [CLOUDS[name] for name in dict.fromkeys(c.cloud for c in stack.clusters)]
-
-
-def _home_region(stack: ResolvedStack, cloud: Cloud) -> str:
-    """A cloud's state backend lives in the region of the stack's first cluster on it."""
-    return next(c.region for c in stack.clusters if c.cloud == cloud.name)
-
-
-def _header(stack: ResolvedStack, what: str) -> str:
+def _header(plan: DeployedStack, what: str) -> str:
     return (
-        f"# {what}\n# Generated by infra from stack {stack.name!r}. Edit the stack definition and "
+        f"# {what}\n# Generated by infra from stack {plan.name!r}. Edit the stack definition and "
         "re-render;\n# changes made here are overwritten.\n\n"
     )
 
@@ -124,45 +108,43 @@ def _versions(providers: Sequence[Cloud]) -> Block:
     )
 
 
-def _cluster_root(
-    stack: ResolvedStack, cluster: ResolvedCluster, cloud: Cloud, path: str
-) -> dict[str, str]:
-    inputs = cluster_module_inputs(stack, cluster)
+def _backend(state: StateLocation) -> Block:
+    return Block("terraform", (), (state.backend,))
+
+
+def _cluster_root(plan: DeployedStack, cluster: DeployedCluster, path: str) -> dict[str, str]:
+    cloud = cluster.cloud
     module = Block(
         "module",
         ("cluster",),
-        (("source", _relative_module(cloud.cluster_module)), *sorted(inputs.items())),
+        (("source", _relative_module(cloud.cluster_module)), *sorted(cluster.inputs.items())),
     )
     outputs = [
         Block("output", (name,), (("description", text), ("value", Raw(f"module.cluster.{name}"))))
         for name, text in _CLUSTER_OUTPUTS
     ]
-    home = _home_region(stack, cloud)
-    backend = cloud.backend_block(
-        stack.name, stack.owner, home, f"{stack.name}/{cluster.name}.tfstate"
-    )
     return {
-        f"{path}/versions.tf": _header(stack, "Terraform and provider versions.")
+        f"{path}/versions.tf": _header(plan, "Terraform and provider versions.")
         + document([_versions([cloud])]),
-        f"{path}/providers.tf": _header(stack, f"{cloud.title} provider for {cluster.region}.")
+        f"{path}/providers.tf": _header(plan, f"{cloud.title} provider for {cluster.region}.")
         + document([cloud.provider_block(cluster.region)]),
-        f"{path}/backend.tf": _header(stack, "Remote state with locking.")
-        + document([Block("terraform", (), (backend,))]),
+        f"{path}/backend.tf": _header(plan, "Remote state with locking.")
+        + document([_backend(cluster.state)]),
         f"{path}/main.tf": _header(
-            stack, f"Cluster {cluster.name!r} ({cloud.title} {cluster.region})."
+            plan, f"Cluster {cluster.name!r} ({cloud.title} {cluster.region})."
         )
         + document([module]),
-        f"{path}/outputs.tf": _header(stack, "Outputs for people and other roots.")
+        f"{path}/outputs.tf": _header(plan, "Outputs for people and other roots.")
         + document(outputs),
     }
 
 
-def _global_root(stack: ResolvedStack, clouds: Sequence[Cloud], path: str) -> dict[str, str]:
-    home = clouds[0]
+def _global_root(plan: DeployedStack, path: str) -> dict[str, str]:
+    stack = plan.stack
     modules: list[Block] = []
     outputs: list[Block] = []
-    for cloud in clouds:
-        region = _home_region(stack, cloud)
+    for cloud in plan.clouds:
+        region = plan.home_regions[cloud.name]
         inputs: dict[str, Value] = {
             "region": region,
             "tags": stack_tags(stack, None),
@@ -189,30 +171,27 @@ def _global_root(stack: ResolvedStack, clouds: Sequence[Cloud], path: str) -> di
                 ),
             )
         )
-    backend = home.backend_block(
-        stack.name, stack.owner, _home_region(stack, home), f"{stack.name}/{GLOBAL}.tfstate"
-    )
-    providers = [cloud.provider_block(_home_region(stack, cloud)) for cloud in clouds]
+    providers = [cloud.provider_block(plan.home_regions[cloud.name]) for cloud in plan.clouds]
     override = Block("terraform", (), (Block("backend", ("local",), ()),))
     return {
-        f"{path}/versions.tf": _header(stack, "Terraform and provider versions.")
-        + document([_versions(clouds)]),
-        f"{path}/providers.tf": _header(stack, "Providers, one per cloud of the stack.")
+        f"{path}/versions.tf": _header(plan, "Terraform and provider versions.")
+        + document([_versions(plan.clouds)]),
+        f"{path}/providers.tf": _header(plan, "Providers, one per cloud of the stack.")
         + document(providers),
         f"{path}/backend.tf": _header(
-            stack,
+            plan,
             "Remote state with locking, in the state backend this root creates. Bootstrap once:\n"
             "# copy backend_override.tf.example to backend_override.tf, terraform init && apply,\n"
             "# delete backend_override.tf, then terraform init -migrate-state.",
         )
-        + document([Block("terraform", (), (backend,))]),
+        + document([_backend(plan.global_state)]),
         f"{path}/backend_override.tf.example": _header(
-            stack, "Local state for the one-time bootstrap of the state backend (see backend.tf)."
+            plan, "Local state for the one-time bootstrap of the state backend (see backend.tf)."
         )
         + document([override]),
-        f"{path}/main.tf": _header(stack, "Stack-wide pieces: one state backend per cloud.")
+        f"{path}/main.tf": _header(plan, "Stack-wide pieces: one state backend per cloud.")
         + document(modules),
-        f"{path}/outputs.tf": _header(stack, "Outputs for people and other roots.")
+        f"{path}/outputs.tf": _header(plan, "Outputs for people and other roots.")
         + document(outputs),
     }
 
@@ -221,13 +200,15 @@ def _alias(region: str) -> str:
     return region.replace("-", "_")
 
 
-def _dr_root(stack: ResolvedStack, calls: Sequence[DrModuleCall], path: str) -> dict[str, str]:
+def _dr_root(
+    plan: DeployedStack, calls: Sequence[DrModuleCall], state: StateLocation, path: str
+) -> dict[str, str]:
     """The ``_dr`` root: one call of modules/dr-<cloud> per cloud region with DR pieces."""
     clouds = [CLOUDS[name] for name in dict.fromkeys(call.cloud for call in calls)]
     providers: list[Block] = []
     aliased: set[tuple[str, str]] = set()
     for cloud in clouds:
-        home_region = _home_region(stack, cloud)
+        home_region = plan.home_regions[cloud.name]
         providers.append(cloud.provider_block(home_region))
         for region in dict.fromkeys(c.region for c in calls if c.cloud == cloud.name):
             block = cloud.provider_block(region)
@@ -263,26 +244,22 @@ def _dr_root(stack: ResolvedStack, calls: Sequence[DrModuleCall], path: str) -> 
         for call in calls
     ]
     # State lives with the stack's other roots: in the backend of its first cluster's cloud.
-    home = _clouds_in_order(stack)[0]
-    backend = home.backend_block(
-        stack.name, stack.owner, _home_region(stack, home), f"{stack.name}/{DR_ROOT}.tfstate"
-    )
     return {
-        f"{path}/versions.tf": _header(stack, "Terraform and provider versions.")
+        f"{path}/versions.tf": _header(plan, "Terraform and provider versions.")
         + document([_versions(clouds)]),
-        f"{path}/providers.tf": _header(stack, "Providers, one per cloud region with DR pieces.")
+        f"{path}/providers.tf": _header(plan, "Providers, one per cloud region with DR pieces.")
         + document(providers),
-        f"{path}/backend.tf": _header(stack, "Remote state with locking.")
-        + document([Block("terraform", (), (backend,))]),
+        f"{path}/backend.tf": _header(plan, "Remote state with locking.")
+        + document([_backend(state)]),
         f"{path}/variables.tf": _header(
-            stack, "What only you know: DNS zones, alarm targets, service endpoints."
+            plan, "What only you know: DNS zones, alarm targets, service endpoints."
         )
         + document(declared),
         f"{path}/main.tf": _header(
-            stack, "Checkpoint replication, DNS failover and DR alarms (apply after the clusters)."
+            plan, "Checkpoint replication, DNS failover and DR alarms (apply after the clusters)."
         )
         + document(modules),
-        f"{path}/outputs.tf": _header(stack, "Outputs for people and other roots.")
+        f"{path}/outputs.tf": _header(plan, "Outputs for people and other roots.")
         + document(outputs),
     }
 

@@ -16,7 +16,7 @@ import pytest
 from infra import __version__
 from infra.catalog import default_catalog
 from infra.clouds import CLOUDS
-from infra.deploy import deployed
+from infra.deploy import deploy_plan, deployed
 from infra.errors import InfraError
 from infra.inputs import cluster_module_inputs
 from infra.pulumi import emit
@@ -74,7 +74,7 @@ def test_stack_json_holds_the_inputs_the_terraform_roots_pass(stack: str, render
 def test_stack_json_is_cluster_module_inputs(example_stacks: dict[str, ResolvedStack]) -> None:
     catalog = default_catalog()
     for stack in example_stacks.values():
-        files = pulumi_files(deployed(stack, catalog), catalog)
+        files = pulumi_files(deploy_plan(stack, catalog))
         document = json.loads(files[f"pulumi/{stack.name}/stack.json"])
         expected = [
             {
@@ -165,7 +165,7 @@ def test_override_is_the_line_as_written(
     monkeypatch.setenv(REQUIREMENT_ENV, f"  {line} ")
     catalog = default_catalog()
     stack = example_stacks["research-sandbox"]
-    files = pulumi_files(deployed(stack, catalog), catalog)
+    files = pulumi_files(deploy_plan(stack, catalog))
     text = files["pulumi/research-sandbox/requirements.txt"]
     assert f"# infra as ${REQUIREMENT_ENV} names it\n{line}\n" in text
     assert infra_requirement() == InfraRequirement(line, f"infra as ${REQUIREMENT_ENV} names it")
@@ -185,9 +185,9 @@ def test_emitter_takes_the_requirement_as_an_input(
     example_stacks: dict[str, ResolvedStack],
 ) -> None:
     catalog = default_catalog()
-    stack = deployed(example_stacks["llm-train"], catalog)
+    plan = deploy_plan(example_stacks["llm-train"], catalog)
     given = InfraRequirement("infra @ file:///opt/infra-0.1.0-py3-none-any.whl", "a test")
-    text = pulumi_files(stack, catalog, given)["pulumi/llm-train/requirements.txt"]
+    text = pulumi_files(plan, given)["pulumi/llm-train/requirements.txt"]
     assert text.splitlines()[1:3] == ["# a test", given.line]
 
 

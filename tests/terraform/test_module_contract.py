@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from infra.catalog import Catalog, default_catalog
 from infra.clouds import CLOUDS
-from infra.deploy import deployed
+from infra.deploy import deploy_plan, deployed
 from infra.model import Cluster, DisasterRecovery, NodePool, Stack
 from infra.resolve import ResolvedStack
 from infra.terraform.binary import terraform_env
@@ -239,7 +239,7 @@ def test_every_rendered_input_passes_the_modules_rules(
     stack: Stack, terraform: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     resolved = resolved_or_reject(stack)
-    files, _ = terraform_files(deployed(resolved, CATALOG), CATALOG)
+    files, _ = terraform_files(deploy_plan(resolved, CATALOG))
     out = tmp_path_factory.mktemp("contract")
     roots = provider_free_copy(files, out)
     with ThreadPoolExecutor(max_workers=2) as pool:
