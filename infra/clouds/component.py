@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -15,6 +15,7 @@ __all__ = [
     "CloudComponents",
     "DisasterRecoveryComponent",
     "GpuClusterComponent",
+    "Part",
     "access_log_bucket_name",
     "by_key",
     "json_encode",
@@ -54,6 +55,35 @@ class DisasterRecoveryComponent(pulumi.ComponentResource):
     def outputs(self) -> dict[str, pulumi.Output[object]]:
         """The outputs of the Terraform module it mirrors, by the same names."""
         return {name: getattr(self, name) for name in self.OUTPUTS}
+
+
+class Part(pulumi.ComponentResource):
+    """A part of a cluster or DR component (``infra:<cloud>:Network``, ``...:Replication``...)
+    that mirrors one part of its Terraform module, parented to it (so it uses its providers).
+
+    Its resources were the top component's own children before the components were split into
+    parts: each names that earlier URN (same name and type, the top component as parent) as an
+    alias, so ``pulumi up`` moves it into the part instead of replacing it.
+    """
+
+    def __init__(self, type_: str, name: str, top: pulumi.Resource) -> None:
+        super().__init__(type_, name, None, pulumi.ResourceOptions(parent=top))
+        self._top = top
+
+    def child(
+        self,
+        *,
+        depends_on: Sequence[pulumi.Resource] | None = None,
+        ignore_changes: list[str] | None = None,
+    ) -> pulumi.ResourceOptions:
+        """The options of a resource of this part: parented to the part, aliased to its URN
+        from before the split."""
+        return pulumi.ResourceOptions(
+            parent=self,
+            aliases=[pulumi.Alias(parent=self._top)],
+            depends_on=depends_on,
+            ignore_changes=ignore_changes,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,9 @@
 - ``naming``: the names of resources infra must know before they exist;
 - ``dr_inputs``: what the DR module takes;
 - ``cluster`` and ``disaster_recovery``: the Pulumi components mirroring the cluster and DR
-  modules (they import the provider package, so only the Pulumi program imports them, by name).
+  modules (they import the provider package, so only the Pulumi program imports them, by name),
+  built from parts that mirror the modules' files: ``network``, ``control_plane``, ``node_pools``,
+  ``storage`` (cluster) and ``replication``, ``failover_dns``, ``dr_alarms`` (DR).
 """
 
 from infra.clouds.alicloud.cloud import Alicloud

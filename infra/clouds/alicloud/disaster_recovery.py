@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_alicloud import cms, dns, oss, ram
 
+from infra.clouds.alicloud.dr_alarms import DrAlarms
+from infra.clouds.alicloud.failover_dns import FailoverDns
+from infra.clouds.alicloud.replication import Replication
 from infra.clouds.args import ComponentInputError, args_from_inputs
-from infra.clouds.component import DisasterRecoveryComponent
+from infra.clouds.component import DisasterRecoveryComponent, by_key
 from infra.clouds.dr_args import (
     check_key,
     check_name_region_rpo,
@@ -226,7 +228,10 @@ class AlicloudDisasterRecoveryArgs:
 
 
 class AlicloudDisasterRecovery(DisasterRecoveryComponent):
-    """OSS replication, GTM failover and DR alarms in one Alibaba Cloud region."""
+    """OSS replication, GTM failover and DR alarms in one Alibaba Cloud region.
+
+    Its parts mirror the module's files: replication, DNS failover and alarms.
+    """
 
     OUTPUTS = (
         "replication_role_names",
@@ -251,298 +256,24 @@ class AlicloudDisasterRecovery(DisasterRecoveryComponent):
     ) -> None:
         super().__init__(TYPE, name, None, opts)
         a = args
-        child = pulumi.ResourceOptions(parent=self)
         tags = {**a.tags, "infra-dr": a.name}
         contact_groups = [a.alarm_contact_group] if a.alarm_contact_group else []
+        replication = Replication(name, a, parent=self)
+        failover_dns = FailoverDns(name, a, contact_groups, parent=self)
+        alarms = DrAlarms(name, a, tags, contact_groups, parent=self)
 
-        # -- checkpoint replication: one RAM role and one replication rule per pair ------------
-        roles: dict[str, ram.Role] = {}
-        replications: dict[str, oss.BucketReplication] = {}
-        for key, pair in a.replication_pairs.items():
-            role_name = f"{a.name}-{key}-repl"
-            roles[key] = ram.Role(
-                role_name,
-                role_name=role_name,
-                description=(f"OSS replication {pair.source_bucket} -> {pair.destination_bucket}"),
-                assume_role_policy_document=_json(
-                    {
-                        "Version": "1",
-                        "Statement": [
-                            {
-                                "Action": "sts:AssumeRole",
-                                "Effect": "Allow",
-                                "Principal": {"Service": ["oss.aliyuncs.com"]},
-                            }
-                        ],
-                    }
-                ),
-                opts=child,
-            )
-            policy = ram.Policy(
-                role_name,
-                policy_name=role_name,
-                description=(
-                    f"OSS replication of {pair.source_bucket} to {pair.destination_bucket} only."
-                ),
-                policy_document=_json(
-                    {
-                        "Version": "1",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": ["oss:ReplicateList", "oss:ReplicateGet"],
-                                "Resource": [
-                                    f"acs:oss:*:*:{pair.source_bucket}",
-                                    f"acs:oss:*:*:{pair.source_bucket}/*",
-                                ],
-                            },
-                            {
-                                "Effect": "Allow",
-                                "Action": [
-                                    "oss:ReplicateList",
-                                    "oss:ReplicateGet",
-                                    "oss:ReplicatePut",
-                                    "oss:ReplicateDelete",
-                                ],
-                                "Resource": [
-                                    f"acs:oss:*:*:{pair.destination_bucket}",
-                                    f"acs:oss:*:*:{pair.destination_bucket}/*",
-                                ],
-                            },
-                            # KMS use is limited to calls OSS makes for these buckets' regions.
-                            {
-                                "Effect": "Allow",
-                                "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                                "Resource": [
-                                    f"acs:kms:{a.region}:*:key/*",
-                                    f"acs:kms:{pair.destination_region}:*:key/*",
-                                ],
-                                "Condition": {"StringEquals": {"acs:Service": "oss.aliyuncs.com"}},
-                            },
-                        ],
-                    }
-                ),
-                opts=child,
-            )
-            attachment = ram.RolePolicyAttachment(
-                role_name,
-                role_name=roles[key].role_name,
-                policy_name=policy.policy_name,
-                policy_type="Custom",
-                opts=child,
-            )
-            kms_key = pair.replica_kms_key_id
-            replications[key] = oss.BucketReplication(
-                f"{a.name}-{key}",
-                bucket=pair.source_bucket,
-                action="ALL",
-                historical_object_replication="enabled"
-                if a.replicate_existing_objects
-                else "disabled",
-                sync_role=roles[key].role_name,
-                destination=oss.BucketReplicationDestinationArgs(
-                    bucket=pair.destination_bucket, location=f"oss-{pair.destination_region}"
-                ),
-                source_selection_criteria=oss.BucketReplicationSourceSelectionCriteriaArgs(
-                    sse_kms_encrypted_objects=oss.BucketReplicationSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(
-                        status="Enabled" if kms_key is not None else "Disabled"
-                    )
-                ),
-                encryption_configuration=oss.BucketReplicationEncryptionConfigurationArgs(
-                    replica_kms_key_id=kms_key
-                )
-                if kms_key is not None
-                else None,
-                rtc=oss.BucketReplicationRtcArgs(enabled=a.rtc(pair)),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
-            )
-
-        # -- DNS failover: GTM instance, one DOMAIN address pool per target, access strategy ---
-        instances = {
-            key: dns.GtmInstance(
-                f"{a.name}-{key}",
-                instance_name=f"{a.name}-{key}",
-                payment_type="Subscription",
-                period=a.gtm_subscription.period_months,
-                renewal_status="AutoRenewal",
-                renew_period=a.gtm_subscription.period_months,
-                package_edition=a.gtm_subscription.package_edition,
-                health_check_task_count=a.gtm_subscription.health_check_task_count,
-                sms_notification_count=a.gtm_subscription.sms_notification_count,
-                cname_type="PUBLIC",
-                public_cname_mode="CUSTOM",
-                public_zone_name=a.dns_zone_name,
-                public_rr=f"{record.name}-gtm",
-                public_user_domain_name=f"{record.name}.{a.dns_zone_name}",
-                strategy_mode="GEO",
-                ttl=record.ttl,
-                alert_groups=contact_groups,
-                alert_configs=[
-                    dns.GtmInstanceAlertConfigArgs(
-                        notice_type=notice,
-                        email_notice=True,
-                        sms_notice=a.gtm_subscription.sms_notification_count > 0,
-                        dingtalk_notice=False,
-                    )
-                    for notice in (
-                        "ACCESS_STRATEGY_POOL_GROUP_SWITCH",
-                        "ADDR_POOL_GROUP_UNAVAILABLE",
-                    )
-                ]
-                if contact_groups
-                else [],
-                opts=child,
-            )
-            for key, record in a.created_gtm.items()
-        }
-        gtm_ids: dict[str, pulumi.Input[str]] = {
-            key: record.gtm_instance_id if record.gtm_instance_id is not None else instances[key].id
-            for key, record in a.dns_records.items()
-        }
-        strategies: dict[str, dns.AccessStrategy] = {}
-        monitor_info = {
-            "path": a.health_check.path,
-            "port": a.health_check.port,
-            "code": a.health_check.failure_status_code,
-            "failureRate": 50,
-            "sni": True,
-        }
-        for key, record in a.dns_records.items():
-            pools: dict[str, dns.AddressPool] = {}
-            for target in record.targets:
-                host = a.endpoints[target]
-                pools[target] = dns.AddressPool(
-                    f"{a.name}-{key}-{target}",
-                    address_pool_name=f"{key}-{target}",
-                    instance_id=gtm_ids[key],
-                    lba_strategy="ALL_RR",
-                    type="DOMAIN",
-                    addresses=[
-                        dns.AddressPoolAddressArgs(
-                            address=host,
-                            attribute_info=a.gtm_address_attribute_info,
-                            mode="SMART",
-                            lba_weight=1,
-                            remark=f"cluster {target}",
-                        )
-                    ],
-                    opts=child,
-                )
-                dns.MonitorConfig(
-                    f"{a.name}-{key}-{target}",
-                    addr_pool_id=pools[target].id,
-                    protocol_type="HTTPS",
-                    interval=60,
-                    evaluation_count=a.health_check.evaluation_count,
-                    timeout=a.health_check.timeout_ms,
-                    monitor_extend_info=_json({**monitor_info, "host": host}),
-                    isp_city_nodes=[
-                        dns.MonitorConfigIspCityNodeArgs(city_code=n.city_code, isp_code=n.isp_code)
-                        for n in a.gtm_monitor_nodes
-                    ],
-                    opts=child,
-                )
-            # AUTO: GTM answers from the default pool (the primary) while it is healthy and
-            # switches to the failover pools (every other target) when it is not.
-            strategies[key] = dns.AccessStrategy(
-                f"{a.name}-{key}",
-                strategy_name=f"{key}-failover",
-                instance_id=gtm_ids[key],
-                strategy_mode="GEO",
-                access_mode="AUTO",
-                default_addr_pool_type="DOMAIN",
-                default_min_available_addr_num=1,
-                failover_addr_pool_type="DOMAIN",
-                failover_min_available_addr_num=1,
-                failover_lba_strategy="RATIO",
-                default_addr_pools=[
-                    dns.AccessStrategyDefaultAddrPoolArgs(
-                        addr_pool_id=pools[record.targets[0]].id, lba_weight=1
-                    )
-                ],
-                failover_addr_pools=[
-                    dns.AccessStrategyFailoverAddrPoolArgs(addr_pool_id=pools[t].id, lba_weight=1)
-                    for t in record.targets[1:]
-                ],
-                lines=[dns.AccessStrategyLineArgs(line_code="default")],
-                opts=child,
-            )
-        # The service name users resolve, pointed at the GTM access name.
-        if a.dns_zone_name is not None:
-            for key, record in a.created_gtm.items():
-                dns.AlidnsRecord(
-                    f"{a.name}-{key}",
-                    domain_name=a.dns_zone_name,
-                    rr=record.name,
-                    type="CNAME",
-                    value=f"{record.name}-gtm.{a.dns_zone_name}",
-                    ttl=record.ttl,
-                    opts=child,
-                )
-
-        # -- alarms: standby pools that cannot scale, replication lag (when a metric is given) -
-        rule: cms.EventRule | None = None
-        if a.standby_node_pools:
-            rule = cms.EventRule(
-                f"{a.name}-standby-cannot-scale",
-                rule_name=f"{a.name}-standby-cannot-scale",
-                description=(
-                    "DR at risk: an Auto Scaling group failed to scale out; standby pools here: "
-                    f"{', '.join(a.standby_node_pools)}."
-                ),
-                status="ENABLED",
-                event_pattern=cms.EventRuleEventPatternArgs(
-                    product="ESS", name_lists=list(a.standby_event_names)
-                ),
-                contact_parameters=[
-                    cms.EventRuleContactParameterArgs(
-                        contact_parameters_id="1", contact_group_name=group, level="3"
-                    )
-                    for group in contact_groups
-                ],
-                opts=child,
-            )
-        if a.replication_lag_metric is not None:
-            for key, pair in a.replication_pairs.items():
-                cms.Alarm(
-                    f"{a.name}-{key}-replication-lag",
-                    name=f"{a.name}-{key}-replication-lag",
-                    project="acs_oss_dashboard",
-                    metric=a.replication_lag_metric,
-                    period=60,
-                    contact_groups=contact_groups,
-                    enabled=True,
-                    tags=tags,
-                    metric_dimensions=_json([{"BucketName": pair.source_bucket}]),
-                    escalations_critical=cms.AlarmEscalationsCriticalArgs(
-                        statistics="Maximum",
-                        comparison_operator=">",
-                        threshold=str(a.rpo_minutes * 60),
-                        times=3,
-                    ),
-                    opts=child,
-                )
-
-        self.replication_role_names = _by_key({k: r.role_name for k, r in roles.items()})
-        self.replication_rule_ids = _by_key({k: r.rule_id for k, r in replications.items()})
+        self.replication_role_names = by_key({k: r.role_name for k, r in replication.roles.items()})
+        self.replication_rule_ids = by_key({k: r.rule_id for k, r in replication.rules.items()})
         self.replication_time_control_enabled = pulumi.Output.from_input(
             {k: a.rtc(p) for k, p in a.replication_pairs.items()}
         )
-        self.gtm_instance_ids = _by_key(gtm_ids)
-        self.access_strategy_ids = _by_key({k: s.id for k, s in strategies.items()})
+        self.gtm_instance_ids = by_key(failover_dns.gtm_ids)
+        self.access_strategy_ids = by_key({k: s.id for k, s in failover_dns.strategies.items()})
+        rule = alarms.standby_rule
         self.standby_event_rule_name = (
             rule.rule_name if rule is not None else pulumi.Output.from_input(None)
         )
         self.register_outputs(self.outputs())
-
-
-def _json(value: object) -> str:
-    """Terraform's ``jsonencode``: sorted keys, no spaces."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
-
-
-def _by_key(values: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[dict[str, str]]:
-    return pulumi.Output.all(**values).apply(dict)
 
 
 def _component(

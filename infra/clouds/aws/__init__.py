@@ -5,7 +5,11 @@
 - ``naming``: the names of resources infra must know before they exist;
 - ``dr_inputs``: what the DR module takes;
 - ``cluster`` and ``disaster_recovery``: the Pulumi components mirroring the cluster and DR
-  modules (they import the provider package, so only the Pulumi program imports them, by name).
+  modules (they import the provider package, so only the Pulumi program imports them, by name),
+  built from parts that mirror the modules' files: ``keys``, ``network``, ``roles``, ``storage``,
+  ``control_plane``, ``node_pools`` (cluster) and ``replication``, ``failover_dns``, ``dr_alarms``
+  (DR);
+- ``iam``: IAM policy documents the components share.
 """
 
 from infra.clouds.aws.cloud import Aws

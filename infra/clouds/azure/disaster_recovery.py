@@ -4,21 +4,25 @@ Checkpoint object replication, one Traffic Manager profile (priority routing) pe
 with a CNAME in Azure DNS when a zone is given, and Azure Monitor metric alerts. Built on
 pulumi-azure-native (the ARM API) where the module uses azurerm; same inputs, names and outputs,
 the resource set differs only where the two providers model one Azure object differently (search
-for "Differs").
+for "Differs"). Each section of the module is a part of the component, in its own module:
+``replication``, ``failover_dns`` and ``dr_alarms``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_azure_native import authorization, dns, monitor, resources, storage, trafficmanager
+from pulumi_azure_native import authorization, resources
 
 from infra.clouds.args import ComponentInputError, args_from_inputs
+from infra.clouds.azure.dr_alarms import DrAlarms, lag_window_minutes
+from infra.clouds.azure.failover_dns import FailoverDns
 from infra.clouds.azure.naming import resource_group
-from infra.clouds.component import DisasterRecoveryComponent
+from infra.clouds.azure.replication import Replication
+from infra.clouds.component import DisasterRecoveryComponent, by_key
 from infra.clouds.dr_args import (
     check_key,
     check_name_region_rpo,
@@ -49,19 +53,6 @@ _LABEL = re.compile(r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")
 _ACTION_GROUP = re.compile(
     r"(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/microsoft.insights/actionGroups/[^/]+$"
 )
-# Azure Monitor metric alerts take these windows only (minutes -> ISO 8601).
-_WINDOWS = {
-    1: "PT1M",
-    5: "PT5M",
-    15: "PT15M",
-    30: "PT30M",
-    60: "PT1H",
-    360: "PT6H",
-    720: "PT12H",
-    1440: "P1D",
-}
-# copy_blobs_created_after = "Everything": azurerm sends this minimum creation time.
-_EVERYTHING = "1601-01-01T00:00:00Z"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,11 +103,6 @@ class AzureStandbyCluster:
     cluster_name: str
     resource_group_name: str
     pools: tuple[str, ...]
-
-
-def lag_window_minutes(rpo_minutes: int) -> int:
-    """``local.lag_window_minutes``: the longest alert window that fits in the RPO."""
-    return max(m for m in _WINDOWS if m <= rpo_minutes)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -228,7 +214,6 @@ class AzureDisasterRecovery(DisasterRecoveryComponent):
     ) -> None:
         super().__init__(TYPE, name, None, opts)
         a = args
-        child = pulumi.ResourceOptions(parent=self)
         subscription = (
             pulumi.Output.from_input(a.subscription_id)
             if a.subscription_id is not None
@@ -237,237 +222,32 @@ class AzureDisasterRecovery(DisasterRecoveryComponent):
             ).subscription_id
         )
         tags = {**a.tags, "infra-dr": a.name}
-        actions = (
-            [monitor.MetricAlertActionArgs(action_group_id=a.action_group_id)]
-            if a.action_group_id is not None
-            else []
-        )
         group = resources.ResourceGroup(
             resource_group(a.name),
             resource_group_name=resource_group(a.name),
             location=a.region,
             tags=tags,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        replication = Replication(f"{name}-replication", self, a, subscription)
+        failover = FailoverDns(f"{name}-failover-dns", self, a, group, tags)
+        alarms = DrAlarms(
+            f"{name}-alarms", self, a, group, replication.policies, subscription, tags
         )
 
-        def account_id(resource_group: str, account: str) -> pulumi.Output[str]:
-            return pulumi.Output.concat(
-                "/subscriptions/",
-                subscription,
-                f"/resourceGroups/{resource_group}/providers/Microsoft.Storage/storageAccounts/",
-                account,
-            )
-
-        # -- checkpoint object replication ------------------------------------------------------
-        # Differs: azurerm_storage_object_replication is one resource that writes the policy on
-        # both accounts; ARM takes it on the destination account first (policy id "default"
-        # asks Azure to assign one), then on the source account under the id Azure assigned.
-        policies: dict[str, storage.ObjectReplicationPolicy] = {}
-        window = lag_window_minutes(a.rpo_minutes)
-        lag_alerts: dict[str, monitor.MetricAlert] = {}
-        for key, pair in a.replication_pairs.items():
-            source_id = account_id(pair.source_resource_group, pair.source_storage_account)
-            destination_id = account_id(
-                pair.destination_resource_group, pair.destination_storage_account
-            )
-            rule = storage.ObjectReplicationPolicyRuleArgs(
-                source_container=pair.container,
-                destination_container=pair.destination_container or pair.container,
-                filters=storage.ObjectReplicationPolicyFilterArgs(min_creation_time=_EVERYTHING)
-                if a.replicate_existing_blobs
-                else None,
-            )
-            on_destination = storage.ObjectReplicationPolicy(
-                f"{a.name}-{key}-destination",
-                account_name=pair.destination_storage_account,
-                resource_group_name=pair.destination_resource_group,
-                object_replication_policy_id="default",
-                source_account=source_id,
-                destination_account=destination_id,
-                rules=[rule],
-                opts=child,
-            )
-            policies[key] = storage.ObjectReplicationPolicy(
-                f"{a.name}-{key}",
-                account_name=pair.source_storage_account,
-                resource_group_name=pair.source_resource_group,
-                object_replication_policy_id=on_destination.policy_id,
-                source_account=source_id,
-                destination_account=destination_id,
-                rules=on_destination.rules.apply(_with_assigned_rule_id(rule)),
-                opts=child,
-            )
-            lag_alerts[key] = monitor.MetricAlert(
-                f"{a.name}-{key}-replication-lag",
-                rule_name=f"{a.name}-{key}-replication-lag",
-                resource_group_name=group.name,
-                location="global",
-                scopes=[policies[key].id],
-                description=(
-                    f"DR at risk: checkpoints of {key} ({pair.source_storage_account} -> "
-                    f"{pair.destination_storage_account}) had operations pending replication "
-                    f"for a whole {window}-minute window (RPO {a.rpo_minutes} min)."
-                ),
-                severity=1,
-                enabled=True,
-                auto_mitigate=True,
-                window_size=_WINDOWS[window],
-                evaluation_frequency="PT1M" if window <= 1 else "PT5M",
-                criteria=_criteria(
-                    "Microsoft.Storage/storageAccounts/objectReplicationPolicies",
-                    "PendingOperationsForReplication",
-                    a.lag_aggregation,
-                ),
-                actions=actions,
-                tags=tags,
-                opts=child,
-            )
-
-        # -- DNS failover: one Traffic Manager profile per record ------------------------------
-        profiles: dict[str, trafficmanager.Profile] = {}
-        for key, record in a.dns_records.items():
-            profile = trafficmanager.Profile(
-                f"{a.name}-{key}",
-                profile_name=f"{a.name}-{key}",
-                resource_group_name=group.name,
-                location="global",
-                profile_status="Enabled",
-                traffic_routing_method="Priority",
-                dns_config=trafficmanager.DnsConfigArgs(
-                    relative_name=record.traffic_manager_name, ttl=record.ttl
-                ),
-                monitor_config=trafficmanager.MonitorConfigArgs(
-                    protocol="HTTPS",
-                    port=a.health_check.port,
-                    path=a.health_check.path,
-                    interval_in_seconds=a.health_check.interval_seconds,
-                    timeout_in_seconds=a.health_check.timeout_seconds,
-                    tolerated_number_of_failures=a.health_check.tolerated_failures,
-                ),
-                tags=tags,
-                opts=child,
-            )
-            profiles[key] = profile
-            for priority, target in enumerate(record.targets, start=1):
-                # Named after the cluster, as the DR runbook addresses endpoints.
-                trafficmanager.Endpoint(
-                    f"{a.name}-{key}-{target}",
-                    endpoint_name=target,
-                    endpoint_type="ExternalEndpoints",
-                    profile_name=profile.name,
-                    resource_group_name=group.name,
-                    target=a.endpoints[target],
-                    priority=priority,
-                    endpoint_status="Enabled",
-                    opts=child,
-                )
-            if a.dns_zone is not None:
-                dns.RecordSet(
-                    f"{a.name}-{key}",
-                    relative_record_set_name=record.name,
-                    record_type="CNAME",
-                    zone_name=a.dns_zone.name,
-                    resource_group_name=a.dns_zone.resource_group_name,
-                    ttl=record.ttl,
-                    target_resource=dns.SubResourceArgs(id=profile.id),
-                    metadata=tags,
-                    opts=child,
-                )
-
-        # -- standby pools that cannot scale ---------------------------------------------------
-        standby_alerts: dict[str, monitor.MetricAlert] = {}
-        for cluster in {c.cluster_name: c for c in a.standby_clusters}.values():
-            standby_alerts[cluster.cluster_name] = monitor.MetricAlert(
-                f"{a.name}-{cluster.cluster_name}-standby-cannot-scale",
-                rule_name=f"{a.name}-{cluster.cluster_name}-standby-cannot-scale",
-                resource_group_name=group.name,
-                location="global",
-                scopes=[
-                    pulumi.Output.concat(
-                        "/subscriptions/",
-                        subscription,
-                        f"/resourceGroups/{cluster.resource_group_name}/providers/"
-                        f"Microsoft.ContainerService/managedClusters/{cluster.cluster_name}",
-                    )
-                ],
-                description=(
-                    f"DR at risk: pods on {cluster.cluster_name} stayed unschedulable for 15 "
-                    f"min; standby pools {', '.join(cluster.pools)} may be unable to scale "
-                    "(quota, capacity or max nodes)."
-                ),
-                severity=1,
-                enabled=True,
-                auto_mitigate=True,
-                window_size="PT15M",
-                evaluation_frequency="PT5M",
-                criteria=_criteria(
-                    "Microsoft.ContainerService/managedClusters",
-                    "cluster_autoscaler_unschedulable_pods_count",
-                    "Average",
-                ),
-                actions=actions,
-                tags=tags,
-                opts=child,
-            )
-
+        profiles = failover.profiles
         self.resource_group_name = group.name
-        self.object_replication_ids = _by_key({k: p.id for k, p in policies.items()})
-        self.traffic_manager_fqdns = _by_key(
+        self.object_replication_ids = by_key({k: p.id for k, p in replication.policies.items()})
+        self.traffic_manager_fqdns = by_key(
             {
                 k: p.dns_config.apply(lambda c: c.fqdn if c is not None else None)
                 for k, p in profiles.items()
             }
         )
-        self.traffic_manager_profile_names = _by_key({k: p.name for k, p in profiles.items()})
-        self.replication_lag_alert_ids = _by_key({k: x.id for k, x in lag_alerts.items()})
-        self.standby_alert_ids = _by_key({k: x.id for k, x in standby_alerts.items()})
+        self.traffic_manager_profile_names = by_key({k: p.name for k, p in profiles.items()})
+        self.replication_lag_alert_ids = by_key({k: x.id for k, x in alarms.lag_alerts.items()})
+        self.standby_alert_ids = by_key({k: x.id for k, x in alarms.standby_alerts.items()})
         self.register_outputs(self.outputs())
-
-
-def _with_assigned_rule_id(
-    rule: storage.ObjectReplicationPolicyRuleArgs,
-) -> Callable[
-    [Sequence[storage.outputs.ObjectReplicationPolicyRuleResponse] | None],
-    list[storage.ObjectReplicationPolicyRuleArgs],
-]:
-    """The source account's rule: the destination's, under the rule id Azure assigned there."""
-
-    def assigned(
-        rules: Sequence[storage.outputs.ObjectReplicationPolicyRuleResponse] | None,
-    ) -> list[storage.ObjectReplicationPolicyRuleArgs]:
-        return [
-            storage.ObjectReplicationPolicyRuleArgs(
-                rule_id=rules[0].rule_id if rules else None,
-                source_container=rule.source_container,
-                destination_container=rule.destination_container,
-                filters=rule.filters,
-            )
-        ]
-
-    return assigned
-
-
-def _by_key(values: Mapping[str, pulumi.Input[str | None]]) -> pulumi.Output[dict[str, str]]:
-    return pulumi.Output.all(**values).apply(dict)
-
-
-def _criteria(
-    namespace: str, metric: str, aggregation: str
-) -> monitor.MetricAlertSingleResourceMultipleMetricCriteriaArgs:
-    return monitor.MetricAlertSingleResourceMultipleMetricCriteriaArgs(
-        odata_type="Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-        all_of=[
-            monitor.MetricCriteriaArgs(
-                criterion_type="StaticThresholdCriterion",
-                name="Metric1",
-                metric_namespace=namespace,
-                metric_name=metric,
-                time_aggregation=aggregation,
-                operator="GreaterThan",
-                threshold=0,
-            )
-        ],
-    )
 
 
 def _component(
