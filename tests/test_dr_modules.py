@@ -261,8 +261,9 @@ def test_rpo_reaches_the_module(tmp_path: Path, catalog_default: Catalog, rpo: i
 
 def test_rtc_is_enabled_by_the_module_only_when_rpo_is_15_or_less() -> None:
     # The module derives RTC from the RPO; the plan test below exercises it with Terraform.
-    with (MODULES / "dr-aws" / "main.tf").open() as handle:
-        main = hcl2.load(handle)
+    # The module is split into files by part (main.tf, replication.tf, ...): read every *.tf.
+    parts = [hcl2.loads(p.read_text()) for p in sorted((MODULES / "dr-aws").glob("*.tf"))]
+    main = {k: [b for part in parts for b in part.get(k, [])] for k in ("locals", "resource")}
     locals_ = {k: v for block in main["locals"] for k, v in block.items()}
     assert "var.rpo_minutes <= 15" in str(locals_["rtc_enabled"])
     # python-hcl2 quotes labels since v8; accept both spellings.
