@@ -23,6 +23,7 @@ from infra.output import inspect_output
 from infra.pipeline import Resolution, resolve_paths
 from infra.render import TARGETS, render_stacks
 from infra.resolve import HOURS_PER_MONTH
+from infra.run_cli import register as register_run
 
 __all__ = ["main"]
 
@@ -137,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     catalog.set_defaults(handler=_catalog)
 
     register_dr(commands)
+    register_run(commands)
 
     schema = commands.add_parser(
         "schema",

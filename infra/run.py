@@ -1,0 +1,511 @@
+"""Running Terraform over the roots of a render: plan, apply, destroy and drift, in order.
+
+The roots and their order come from the render's ``manifest.json``: state backends (``_global``)
+first, then the clusters, then the stack-wide DR root; destroy goes the other way. Roots of one
+level run in parallel (``jobs`` at a time); a root that fails is reported while the others
+finish, and the roots that depend on it are skipped, with the reason.
+
+- **plan** saves ``infra.tfplan`` in each root with ``infra.tfplan.json`` beside it: the plan's
+  change counts and a digest of everything the plan was made from (the root's files, the
+  modules it calls, its tfvars and overrides).
+- **apply** applies those saved plans and refuses a stale one: a root whose files changed since
+  its plan, or that has no plan. Terraform itself refuses a plan whose state moved on.
+- **destroy** plans the destruction of each root (``plan -destroy``) and applies it, in reverse
+  order.
+- **drift** plans with ``-detailed-exitcode`` and reports the roots whose real state differs
+  from their code.
+
+``changed`` selects the roots whose digest differs from the last successful plan or apply of
+that directory (``.infra/runs.json`` in it), ``since`` those whose files differ from a git
+revision; either way the roots that depend on a selected root come along.
+
+``endpoints`` (``{"aws": "http://127.0.0.1:5000"}``) point a cloud's provider and state backend
+at a local API such as moto or LocalStack: a generated ``infra_endpoints_override.tf`` in every
+root of that cloud, listed in the manifest as generated, so the next render removes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infra.errors import InfraError, OutputError, UsageError
+from infra.output import MANIFEST, inspect_output
+from infra.roots import Root
+from infra.terraform.runner import PLAN_FILE, Changes, Terraform, interrupted
+
+__all__ = [
+    "ENDPOINT_OVERRIDE",
+    "OPERATIONS",
+    "RootResult",
+    "Run",
+    "load_roots",
+    "parse_endpoints",
+    "root_levels",
+    "run_roots",
+    "select_roots",
+]
+
+OPERATIONS = ("plan", "apply", "destroy", "drift")
+ENDPOINT_OVERRIDE = "infra_endpoints_override.tf"
+PLAN_RECORD = f"{PLAN_FILE}.json"
+RUNS = ".infra/runs.json"  # per DIR: root -> digest of its last successful plan or apply
+_MODULE_SOURCE = re.compile(r'source\s*=\s*"((?:\.\./)+modules/[^"]+)"')
+_SKIPPED_DIRS = {".terraform", ".infra"}
+# The AWS services the modules call (their resources and data sources), for the endpoints block.
+_AWS_SERVICES = ("cloudwatch", "ec2", "eks", "events", "iam", "kms", "logs", "route53", "s3", "sts")
+_ENDPOINT_CLOUDS = ("aws",)
+
+
+@dataclass(frozen=True, slots=True)
+class RootResult:
+    """What happened in one root."""
+
+    path: str
+    status: str  # "ok", "failed", "skipped"
+    changes: Changes | None = None
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass
+class Run:
+    """One operation over the roots of a render directory."""
+
+    out: Path
+    operation: str
+    jobs: int = 1
+    changed: bool = False
+    since: str | None = None
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)  # for Terraform (TF_VAR_..., keys)
+    timeout: float = 3600.0
+    progress: Callable[[RootResult, int, int], None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.operation not in OPERATIONS:
+            raise UsageError(
+                f"unknown operation {self.operation!r} (allowed: {', '.join(OPERATIONS)})"
+            )
+        if self.jobs < 1:
+            raise UsageError(f"-j {self.jobs}: at least 1 job")
+
+
+def run_roots(run: Run) -> list[RootResult]:
+    """Run ``run.operation`` over the selected roots of ``run.out``, level by level."""
+    manifest, roots = _load(run.out)
+    selected = select_roots(run.out, roots, changed=run.changed, since=run.since)
+    if run.endpoints:
+        _write_overrides(run.out, manifest, roots, run.endpoints)
+    levels = root_levels(roots, selected)
+    if run.operation == "destroy":
+        levels.reverse()
+    total = sum(len(level) for level in levels)
+    results: dict[str, RootResult] = {}
+    records = _read_runs(run.out)
+    with interrupted() as stop, ThreadPoolExecutor(max_workers=run.jobs) as pool:
+        for level in levels:
+            pending = []
+            for root in level:
+                blocker = _blocker(run.operation, root, roots, results)
+                if stop.is_set():
+                    blocker = "interrupted before it started"
+                if blocker:
+                    results[root.path] = _report(
+                        run, RootResult(root.path, "skipped", None, blocker), results, total
+                    )
+                    continue
+                pending.append((root, pool.submit(_one, run, root)))
+            for root, future in pending:
+                result = future.result()
+                results[root.path] = _report(run, result, results, total)
+                if result.ok and run.operation in ("plan", "apply"):
+                    records[root.path] = _digest(run.out, root.path)
+                elif result.ok and run.operation == "destroy":
+                    records.pop(root.path, None)
+    _write_runs(run.out, records)
+    return [results[r.path] for level in levels for r in level]
+
+
+def parse_endpoints(values: Sequence[str]) -> dict[str, str]:
+    """``["aws=http://127.0.0.1:5000"]`` -> ``{"aws": "http://127.0.0.1:5000"}``."""
+    endpoints: dict[str, str] = {}
+    for value in values:
+        cloud, sep, url = value.partition("=")
+        if not sep or not re.fullmatch(r"https?://[^\s\"\\]+", url):
+            raise UsageError(f"--endpoint {value!r}: expected CLOUD=URL (http or https)")
+        if cloud not in _ENDPOINT_CLOUDS:
+            raise UsageError(
+                f"--endpoint {value!r}: no endpoint override for {cloud!r} "
+                f"(allowed: {', '.join(_ENDPOINT_CLOUDS)})"
+            )
+        endpoints[cloud] = url.rstrip("/")
+    return endpoints
+
+
+# -- one root ----------------------------------------------------------------------------------
+
+
+def _one(run: Run, root: Root) -> RootResult:
+    started = time.monotonic()
+    directory = run.out / root.path
+    try:
+        terraform = Terraform(directory, env=dict(run.env), timeout=run.timeout)
+        changes = _operate(run, root, terraform, directory)
+    except InfraError as exc:
+        return RootResult(root.path, "failed", None, str(exc), time.monotonic() - started)
+    return RootResult(root.path, "ok", changes, "", time.monotonic() - started)
+
+
+def _operate(run: Run, root: Root, terraform: Terraform, directory: Path) -> Changes | None:
+    operation = run.operation
+    if operation == "apply":
+        record = _plan_record(directory)
+        if record is None:
+            raise InfraError(f"{root.path}: no saved plan; run infra plan first")
+        if record.get("digest") != _digest(run.out, root.path):
+            raise InfraError(
+                f"{root.path}: the plan is stale (the root's files changed since it was made); "
+                "run infra plan again"
+            )
+        if record.get("destroy"):
+            raise InfraError(f"{root.path}: the saved plan is a destroy plan; run infra plan")
+        terraform.init()
+        terraform.apply(PLAN_FILE)
+        _forget_plan(directory)
+        return _record_changes(record)
+    terraform.init()
+    if operation == "drift":
+        return terraform.drift()
+    changes = terraform.plan(destroy=operation == "destroy")
+    if operation == "destroy":
+        if not changes.empty:
+            terraform.apply(PLAN_FILE)
+        _forget_plan(directory)
+        return changes
+    _save_plan_record(directory, _digest(run.out, root.path), changes)
+    return changes
+
+
+def _blocker(
+    operation: str, root: Root, roots: Sequence[Root], results: Mapping[str, RootResult]
+) -> str:
+    """Why ``root`` cannot run because of a root it depends on (or, for destroy, a dependant)."""
+    if operation == "destroy":
+        related = [r.path for r in roots if root.path in r.depends_on]
+    else:
+        related = list(root.depends_on)
+    failed = [p for p in related if p in results and not results[p].ok]
+    return f"{failed[0]} did not succeed" if failed else ""
+
+
+def _report(
+    run: Run, result: RootResult, results: Mapping[str, RootResult], total: int
+) -> RootResult:
+    if run.progress is not None:
+        run.progress(result, len(results) + 1, total)
+    return result
+
+
+# -- selection and order -------------------------------------------------------------------------
+
+
+def load_roots(out: Path) -> list[Root]:
+    """The Terraform roots of the render in ``out``, as its manifest lists them."""
+    return _load(out)[1]
+
+
+def _load(out: Path) -> tuple[dict[str, object], list[Root]]:
+    try:
+        previous = inspect_output(out)
+    except OutputError as exc:
+        raise OutputError(f"{exc}; run infra render -o {out} first") from None
+    if previous is None:
+        raise OutputError(f"{out}: no render here; run infra render -o {out} first")
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    roots = [
+        Root(
+            str(r["path"]),
+            str(r.get("stack", "")),
+            r.get("cluster") if isinstance(r.get("cluster"), str) else None,
+            str(r.get("cloud", "")),
+            str(r.get("region", "")),
+            tuple(str(d) for d in r.get("depends_on", ())),
+        )
+        for r in previous.roots
+    ]
+    if not roots:
+        raise OutputError(f"{out}: the render has no Terraform roots (render --target terraform)")
+    return manifest, roots
+
+
+def select_roots(
+    out: Path, roots: Sequence[Root], *, changed: bool = False, since: str | None = None
+) -> set[str]:
+    """The paths of the roots to run: every root; with ``changed``, those whose files differ
+    from their last successful plan or apply; with ``since``, those whose files differ from that
+    git revision. Either way with the roots that depend on them."""
+    every = {r.path for r in roots}
+    if since is not None:
+        picked = _changed_since(out, since, roots)
+    elif changed:
+        records = _read_runs(out)
+        picked = {r.path for r in roots if records.get(r.path) != _digest(out, r.path)}
+    else:
+        return every
+    # The roots that depend on a picked root come along (a cluster's DR root, say).
+    grown = True
+    while grown:
+        more = {r.path for r in roots if set(r.depends_on) & picked} - picked
+        grown = bool(more)
+        picked |= more
+    return picked
+
+
+def root_levels(roots: Sequence[Root], selected: set[str]) -> list[list[Root]]:
+    """The selected roots by level: a root's level is one more than its deepest dependency."""
+    by_path = {r.path: r for r in roots}
+    depth: dict[str, int] = {}
+
+    def level(path: str, seen: frozenset[str] = frozenset()) -> int:
+        if path in seen:
+            raise OutputError(f"dependency cycle among roots at {path}")
+        if path not in depth:
+            deps = [d for d in by_path[path].depends_on if d in by_path]
+            depth[path] = 1 + max((level(d, seen | {path}) for d in deps), default=-1)
+        return depth[path]
+
+    levels: dict[int, list[Root]] = {}
+    for root in sorted(roots, key=lambda r: r.path):
+        if root.path in selected:
+            levels.setdefault(level(root.path), []).append(root)
+    return [levels[k] for k in sorted(levels)]
+
+
+def _changed_since(out: Path, revision: str, roots: Sequence[Root]) -> set[str]:
+    try:
+        top = _git(out, "rev-parse", "--show-toplevel").strip()
+        names = _git(out, "diff", "--name-only", revision, "--", ".").splitlines()
+        names += _git(
+            out, "ls-files", "--others", "--exclude-standard", "--full-name", "."
+        ).splitlines()
+    except InfraError as exc:
+        raise UsageError(f"--since {revision}: {exc}") from None
+    base = out.resolve().relative_to(Path(top).resolve())
+    changed = set()
+    for name in names:
+        path = Path(name)
+        if path.is_relative_to(base):
+            changed.add(path.relative_to(base).as_posix())
+    return {r.path for r in roots if changed & set(_inputs(out, r.path))}
+
+
+def _git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise InfraError(" ".join(done.stderr.split()) or f"git {args[0]} failed")
+    return done.stdout
+
+
+# -- digests and records -------------------------------------------------------------------------
+
+
+def _inputs(out: Path, root: str) -> list[str]:
+    """Every file a root's plan is made from (relative to ``out``): its own files (not
+    Terraform's working files, saved plans or state) and the files of the modules it calls."""
+    directory = out / root
+    files = [p for p in _files(directory) if not _is_runner_file(p.name)]
+    modules: set[Path] = set()
+    for path in files:
+        if path.suffix == ".tf":
+            for source in _MODULE_SOURCE.findall(
+                path.read_text(encoding="utf-8", errors="replace")
+            ):
+                modules.add((path.parent / source).resolve())
+    for module in sorted(modules):
+        files += _files(module)
+    resolved = out.resolve()
+    return sorted(
+        p.resolve().relative_to(resolved).as_posix()
+        for p in files
+        if p.resolve().is_relative_to(resolved)
+    )
+
+
+def _files(directory: Path) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIPPED_DIRS)
+        found += [Path(dirpath) / name for name in sorted(filenames)]
+    return found
+
+
+def _is_runner_file(name: str) -> bool:
+    return name.startswith((PLAN_FILE, "terraform.tfstate")) or name in {
+        ".terraform.lock.hcl",
+        ".terraform.tfstate.lock.info",
+    }
+
+
+def _digest(out: Path, root: str) -> str:
+    digest = hashlib.sha256()
+    for relative in _inputs(out, root):
+        digest.update(relative.encode() + b"\0")
+        digest.update(hashlib.sha256((out / relative).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _plan_record(directory: Path) -> dict[str, object] | None:
+    try:
+        record = json.loads((directory / PLAN_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not (directory / PLAN_FILE).is_file() or not isinstance(record, dict):
+        return None
+    return record
+
+
+def _save_plan_record(directory: Path, digest: str, changes: Changes) -> None:
+    record = {
+        "digest": digest,
+        "destroy": False,
+        "changes": {
+            "add": changes.add,
+            "change": changes.change,
+            "destroy": changes.destroy,
+            "outputs": changes.outputs,
+        },
+    }
+    _write_json(directory / PLAN_RECORD, record)
+
+
+def _record_changes(record: Mapping[str, object]) -> Changes:
+    counts = record.get("changes")
+    if not isinstance(counts, Mapping):
+        return Changes()
+    add, change, destroy, outputs = (
+        int(counts.get(k, 0)) for k in ("add", "change", "destroy", "outputs")
+    )
+    return Changes(add, change, destroy, outputs)
+
+
+def _forget_plan(directory: Path) -> None:
+    for name in (PLAN_FILE, PLAN_RECORD):
+        (directory / name).unlink(missing_ok=True)
+
+
+def _read_runs(out: Path) -> dict[str, str]:
+    try:
+        records = json.loads((out / RUNS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in records.items()} if isinstance(records, dict) else {}
+
+
+def _write_runs(out: Path, records: Mapping[str, str]) -> None:
+    (out / RUNS).parent.mkdir(exist_ok=True)
+    _write_json(out / RUNS, dict(sorted(records.items())))
+
+
+def _write_json(path: Path, document: object) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+# -- endpoint overrides --------------------------------------------------------------------------
+
+
+def _write_overrides(
+    out: Path, manifest: dict[str, object], roots: Sequence[Root], endpoints: Mapping[str, str]
+) -> None:
+    """An override file per root that has an AWS provider or S3 backend, listed in the manifest
+    as generated (so the next render removes it and points the root at the cloud again)."""
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        raise OutputError(f"{out}/{MANIFEST}: no file list")
+    url = endpoints.get("aws")
+    if url is None:
+        return
+    for root in roots:
+        text = _aws_override(out / root.path, url)
+        path = f"{root.path}/{ENDPOINT_OVERRIDE}"
+        if text is None:
+            continue
+        (out / path).write_text(text, encoding="utf-8")
+        files[path] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    manifest["files"] = dict(sorted(files.items()))
+    _write_json(out / MANIFEST, manifest)
+
+
+_BLOCK = re.compile(r'^(provider "aws"|  backend "s3") \{\n(.*?)^\s*\}\n', re.M | re.S)
+_ATTRIBUTE = re.compile(r"^\s*([a-z_]+)\s*=\s*(.+?)\s*$", re.M)
+
+
+def _aws_override(directory: Path, url: str) -> str | None:
+    """The override of a root's ``provider "aws"`` blocks and ``s3`` backend, or None."""
+    providers: list[str] = []
+    backend: list[str] = []
+    for path in sorted(directory.glob("*.tf")):
+        if path.name.endswith("_override.tf"):
+            continue
+        for kind, body in _BLOCK.findall(path.read_text(encoding="utf-8")):
+            attributes = dict(_ATTRIBUTE.findall(body))
+            if kind.startswith("provider"):
+                providers.append(_provider_override(attributes.get("alias"), url))
+            else:
+                backend.append(_backend_override(attributes, url))
+    if not providers and not backend:
+        return None
+    header = (
+        "# Generated by infra (--endpoint aws=URL): points the AWS provider and the S3 state\n"
+        "# backend at a local API. The next infra render removes this file.\n"
+    )
+    return header + "".join(f"\n{block}" for block in (*providers, *backend))
+
+
+def _provider_override(alias: str | None, url: str) -> str:
+    lines = ['provider "aws" {']
+    if alias:
+        lines.append(f"  alias                       = {alias}")
+    lines += [
+        "  s3_use_path_style           = true",
+        "  skip_credentials_validation = true",
+        "  skip_metadata_api_check     = true",
+        # An API that answers 500 to what it does not implement would be retried for minutes.
+        "  max_retries                 = 2",
+        "  endpoints {",
+        *(f'    {service:<10} = "{url}"' for service in _AWS_SERVICES),
+        "  }",
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _backend_override(attributes: Mapping[str, str], url: str) -> str:
+    # An override's backend block replaces the root's: every setting is written again.
+    kept = {k: v for k, v in attributes.items() if k not in {"endpoints", "use_path_style"}}
+    lines = ["terraform {", '  backend "s3" {']
+    lines += [f"    {key} = {value}" for key, value in kept.items()]
+    lines += [
+        "    use_path_style              = true",
+        "    skip_credentials_validation = true",
+        "    skip_requesting_account_id  = true",
+        "    skip_metadata_api_check     = true",
+        f'    endpoints = {{ s3 = "{url}", sts = "{url}", iam = "{url}" }}',
+        "  }",
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
