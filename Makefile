@@ -6,6 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STACKS ?= stacks/
 OUT    ?= build
+J      ?= 4
+# Extra flags for plan, apply, destroy, drift and ci-matrix: ARGS="--changed", ARGS="--since
+# origin/main", ARGS="--endpoint aws=http://127.0.0.1:5000", ARGS="--format gitlab".
+ARGS   ?=
+# One root (terraform/<stack>/<root>) for plan, apply, destroy and drift: a CI matrix job's.
+ROOT   ?=
 
 # checkov pins its own boto3, so it lives in a virtual environment of its own.
 CHECKOV_VENV := .tools/checkov
@@ -17,7 +23,8 @@ INFRA_TF_PLUGIN_DIR ?= $(shell for d in "$$HOME/.terraform.d/plugins" /usr/local
 export INFRA_TF_PLUGIN_DIR
 
 .DEFAULT_GOAL := help
-.PHONY: help venv checkov demo test lint docs validate render dr-check cost catalog schemas golden pulumi-preview clean
+.PHONY: help venv checkov demo test lint docs validate render dr-check cost catalog schemas golden pulumi-preview clean \
+	plan apply destroy drift ci-matrix bench
 
 help:
 	@echo "make demo       validate, catalog, cost, DR check and render of the example stacks in $(STACKS)"
@@ -26,12 +33,19 @@ help:
 	@echo "make validate   infra validate \$$STACKS"
 	@echo "make render     infra render \$$STACKS -o \$$OUT"
 	@echo "make dr-check   infra dr check \$$STACKS"
+	@echo "make plan       infra plan -o \$$OUT -j \$$J \$$ARGS, on the render in \$$OUT (make render first)"
+	@echo "make apply      infra apply -o \$$OUT -j \$$J \$$ARGS: the saved plans, in order"
+	@echo "make destroy    infra destroy -o \$$OUT -j \$$J \$$ARGS, in reverse order"
+	@echo "make drift      infra drift -o \$$OUT -j \$$J \$$ARGS: which roots differ from their code"
+	@echo "               ROOT=terraform/<stack>/<root>: plan, apply, destroy or drift that root only (--root)"
+	@echo "make ci-matrix  infra ci matrix -o \$$OUT \$$ARGS: the roots to plan as a CI job matrix (JSON)"
+	@echo "make bench      the runner benchmarks in bench/ (ratios against a baseline of the same run)"
 	@echo "make golden     regenerate the golden renders under tests/golden (review the diff)"
 	@echo "make schemas    re-extract provider schemas into tests/schemas (needs the npm registry)"
 	@echo "make docs       regenerate the inputs tables of modules/*/README.md"
 	@echo "make pulumi-preview STACK=<name>  pulumi preview of a rendered stack (needs the Pulumi CLI)"
 	@echo "make cost       infra cost \$$STACKS"
-	@echo "variables: STACKS=$(STACKS) OUT=$(OUT) PYTHON=$(PYTHON)"
+	@echo "variables: STACKS=$(STACKS) OUT=$(OUT) J=$(J) ARGS=$(ARGS) ROOT=$(ROOT) PYTHON=$(PYTHON)"
 
 # The stamp is newer than pyproject.toml once the venv holds the package and its dev extras.
 $(VENV)/.installed: pyproject.toml
@@ -70,6 +84,15 @@ validate: venv
 
 render: venv
 	$(BIN)/infra render $(STACKS) -o $(OUT)
+
+# Terraform over an existing render (make render OUT=... first; nothing is re-rendered here).
+# ROOT= runs one root (--root), as a CI matrix job does.
+plan apply destroy drift: venv
+	$(BIN)/infra $@ -o $(OUT) -j $(J) $(if $(ROOT),--root $(ROOT)) $(ARGS)
+
+# Only the matrix on stdout (make -s ci-matrix): for $$GITHUB_OUTPUT or a GitLab child pipeline.
+ci-matrix: venv
+	@$(BIN)/infra ci matrix -o $(OUT) $(ARGS)
 
 dr-check: venv
 	$(BIN)/infra dr check $(STACKS)
@@ -111,3 +134,8 @@ docs: venv
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks print their numbers and PASS or MISS against a goal; a miss does not fail.
+bench: venv
+	$(BIN)/python bench/bench_plan_parallel.py
+	$(BIN)/python bench/bench_changed.py

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 from infra import __version__
 from infra.catalog import Catalog, Offer, default_catalog
+from infra.ci_cli import register as register_ci
 from infra.clouds import CLOUDS
 from infra.console import add_load_timeout, money, problem_json, report_problems, table
 from infra.cost import StackCost, cost_of
@@ -139,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
 
     register_dr(commands)
     register_run(commands)
+    register_ci(commands)
 
     schema = commands.add_parser(
         "schema",

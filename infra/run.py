@@ -11,9 +11,20 @@ finish, and the roots that depend on it are skipped, with the reason.
 - **apply** applies those saved plans and refuses a stale one: a root whose files changed since
   its plan, or that has no plan. Terraform itself refuses a plan whose state moved on.
 - **destroy** plans the destruction of each root (``plan -destroy``) and applies it, in reverse
-  order.
+  order. What holds data that outlives the roots is kept: a cluster's access-log bucket (its
+  cloud's ``retained_on_destroy``: taken out of the state first, then named in the result;
+  ``delete_logs`` deletes it, logs and all, instead) and the state backends of ``_global``
+  (which hold every root's state and are ``prevent_destroy``).
 - **drift** plans with ``-detailed-exitcode`` and reports the roots whose real state differs
   from their code.
+- **bootstrap** creates each stack's state backend: a ``_global`` root whose backend does not
+  exist yet is applied with local state (a generated ``backend "local"`` override), and its state
+  then moves into the backend it created (``init -migrate-state``); the local state is removed.
+  Where the backend exists it does nothing.
+
+Every root whose backend is one of those state backends is initialized with the settings the
+``_global`` root's ``backend_config`` output adds to its backend block (the S3 state key's
+``kms_key_id``, which exists only once ``_global`` is applied), read once per run.
 
 ``changed`` selects the roots whose digest differs from the last successful plan or apply of
 that directory (``.infra/runs.json`` in it), ``since`` those whose files differ from a git
@@ -31,19 +42,25 @@ import json
 import os
 import re
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.clouds import CLOUDS
+from infra.deploy import GLOBAL_ROOT
 from infra.errors import InfraError, OutputError, UsageError
 from infra.output import MANIFEST, inspect_output
 from infra.roots import Root
-from infra.terraform.runner import PLAN_FILE, Changes, Terraform, interrupted
+from infra.terraform.runner import PLAN_FILE, Changes, Terraform, TerraformError, interrupted
 
 __all__ = [
+    "BOOTSTRAP",
+    "DELETE_LOGS_OVERRIDE",
     "ENDPOINT_OVERRIDE",
+    "LOCAL_BACKEND_OVERRIDE",
     "OPERATIONS",
     "RootResult",
     "Run",
@@ -55,7 +72,14 @@ __all__ = [
 ]
 
 OPERATIONS = ("plan", "apply", "destroy", "drift")
+BOOTSTRAP = "bootstrap"
 ENDPOINT_OVERRIDE = "infra_endpoints_override.tf"
+# While infra bootstrap applies a _global root: local state. Override files merge in name order,
+# so this one's backend block wins over the endpoint override's.
+LOCAL_BACKEND_OVERRIDE = "infra_local_backend_override.tf"
+# While infra destroy --delete-logs destroys a cluster root: the module may delete its log bucket.
+DELETE_LOGS_OVERRIDE = "infra_delete_logs_override.tf"
+LOCAL_STATE = "terraform.tfstate"
 PLAN_RECORD = f"{PLAN_FILE}.json"
 RUNS = ".infra/runs.json"  # per DIR: root -> digest of its last successful plan or apply
 _MODULE_SOURCE = re.compile(r'source\s*=\s*"((?:\.\./)+modules/[^"]+)"')
@@ -93,22 +117,41 @@ class Run:
     env: Mapping[str, str] = field(default_factory=dict)  # for Terraform (TF_VAR_..., keys)
     timeout: float = 3600.0
     progress: Callable[[RootResult, int, int], None] | None = None
+    delete_logs: bool = False  # destroy: delete the retained log buckets too, logs and all
+    only: tuple[str, ...] = ()  # --root: just these roots (paths as the manifest lists them)
 
     def __post_init__(self) -> None:
-        if self.operation not in OPERATIONS:
+        allowed = (*OPERATIONS, BOOTSTRAP)
+        if self.operation not in allowed:
             raise UsageError(
-                f"unknown operation {self.operation!r} (allowed: {', '.join(OPERATIONS)})"
+                f"unknown operation {self.operation!r} (allowed: {', '.join(allowed)})"
             )
         if self.jobs < 1:
             raise UsageError(f"-j {self.jobs}: at least 1 job")
+        if self.delete_logs and self.operation != "destroy":
+            raise UsageError("--delete-logs: only with destroy")
 
 
 def run_roots(run: Run) -> list[RootResult]:
     """Run ``run.operation`` over the selected roots of ``run.out``, level by level."""
     manifest, roots = _load(run.out)
-    selected = select_roots(run.out, roots, changed=run.changed, since=run.since)
+    backends = _Backends(run, roots)
+    if run.operation == BOOTSTRAP:
+        selected = {r.path for r in roots if backends.is_state_root(r)}
+    else:
+        selected = select_roots(run.out, roots, changed=run.changed, since=run.since)
+    if run.only:
+        known = {r.path for r in roots}
+        unknown = [p for p in run.only if p not in known]
+        if unknown:
+            raise UsageError(
+                f"--root {unknown[0]}: not a root of {run.out} (allowed: {', '.join(sorted(known))})"
+            )
+        # Just these roots: what they depend on is taken as applied (a CI matrix job's root).
+        selected &= set(run.only)
     if run.endpoints:
         _write_overrides(run.out, manifest, roots, run.endpoints)
+    _remove_leftovers(run.out, roots)
     levels = root_levels(roots, selected)
     if run.operation == "destroy":
         levels.reverse()
@@ -127,11 +170,12 @@ def run_roots(run: Run) -> list[RootResult]:
                         run, RootResult(root.path, "skipped", None, blocker), results, total
                     )
                     continue
-                pending.append((root, pool.submit(_one, run, root)))
+                pending.append((root, pool.submit(_one, run, root, backends)))
             for root, future in pending:
                 result = future.result()
                 results[root.path] = _report(run, result, results, total)
-                if result.ok and run.operation in ("plan", "apply"):
+                applied = run.operation == BOOTSTRAP and result.changes is not None
+                if result.ok and (run.operation in ("plan", "apply") or applied):
                     records[root.path] = _digest(run.out, root.path)
                 elif result.ok and run.operation == "destroy":
                     records.pop(root.path, None)
@@ -158,20 +202,35 @@ def parse_endpoints(values: Sequence[str]) -> dict[str, str]:
 # -- one root ----------------------------------------------------------------------------------
 
 
-def _one(run: Run, root: Root) -> RootResult:
+def _one(run: Run, root: Root, backends: _Backends) -> RootResult:
     started = time.monotonic()
     directory = run.out / root.path
     try:
         terraform = Terraform(directory, env=dict(run.env), timeout=run.timeout)
-        changes = _operate(run, root, terraform, directory)
+        changes, message = _operate(run, root, terraform, directory, backends)
     except InfraError as exc:
         return RootResult(root.path, "failed", None, str(exc), time.monotonic() - started)
-    return RootResult(root.path, "ok", changes, "", time.monotonic() - started)
+    return RootResult(root.path, "ok", changes, message, time.monotonic() - started)
 
 
-def _operate(run: Run, root: Root, terraform: Terraform, directory: Path) -> Changes | None:
+def _operate(
+    run: Run, root: Root, terraform: Terraform, directory: Path, backends: _Backends
+) -> tuple[Changes | None, str]:
+    """What one root does for ``run.operation``: its changes and a line for the user."""
     operation = run.operation
+    state_root = backends.is_state_root(root)
+    if operation == BOOTSTRAP:
+        return _bootstrap(run, root, terraform, directory, backends)
+    if state_root and _local_resources(directory):
+        raise InfraError(
+            f"{root.path}: local state of an interrupted infra bootstrap is here "
+            f"({LOCAL_STATE}); run infra bootstrap -o {run.out} again"
+        )
+    if operation == "destroy" and state_root:
+        return Changes(), _kept_backend(root, directory, backends)
+    config = backends.backend_config(root)
     if operation == "apply":
+        _init(run, root, terraform, config)  # first: a missing backend says what to do
         record = _plan_record(directory)
         if record is None:
             raise InfraError(f"{root.path}: no saved plan; run infra plan first")
@@ -182,21 +241,304 @@ def _operate(run: Run, root: Root, terraform: Terraform, directory: Path) -> Cha
             )
         if record.get("destroy"):
             raise InfraError(f"{root.path}: the saved plan is a destroy plan; run infra plan")
-        terraform.init()
         terraform.apply(PLAN_FILE)
         _forget_plan(directory)
-        return _record_changes(record)
-    terraform.init()
+        if state_root:  # what the other roots' backends need may have changed
+            backends.remember(root, terraform.outputs())
+        return _record_changes(record), ""
+    _init(run, root, terraform, config)
     if operation == "drift":
-        return terraform.drift()
-    changes = terraform.plan(destroy=operation == "destroy")
+        return terraform.drift(), ""
     if operation == "destroy":
+        return _destroy(run, root, terraform, directory)
+    changes = terraform.plan()
+    _save_plan_record(directory, _digest(run.out, root.path), changes)
+    return changes, ""
+
+
+def _init(run: Run, root: Root, terraform: Terraform, config: Mapping[str, str]) -> None:
+    """``terraform init`` with the real backend; a backend that does not exist yet is told as
+    such, with what to do."""
+    try:
+        terraform.init(backend_config=config)
+    except TerraformError as exc:
+        missing = _missing_backend(str(exc))
+        if missing is None:
+            raise
+        raise InfraError(
+            f"{root.path}: its state backend does not exist yet ({missing}); "
+            f"run infra bootstrap -o {run.out} first"
+        ) from None
+
+
+# What Terraform says when a backend's storage is not there (S3 and OSS buckets, Azure storage).
+_MISSING_S3_BUCKET = re.compile(r'S3 bucket "([^"]+)" does not exist')
+_MISSING_STORAGE = re.compile(
+    r"\b(NoSuchBucket|ContainerNotFound|StorageAccountNotFound|ResourceGroupNotFound)\b"
+)
+
+
+def _missing_backend(message: str) -> str | None:
+    if found := _MISSING_S3_BUCKET.search(message):
+        return f"no S3 bucket {found.group(1)}"
+    if found := _MISSING_STORAGE.search(message):
+        return found.group(1)
+    return None
+
+
+# -- bootstrap -----------------------------------------------------------------------------------
+
+_LOCAL_BACKEND_TEXT = """\
+# Generated by infra bootstrap while it creates this root's state backend with local state;
+# removed when the state has moved into that backend.
+
+terraform {
+  backend "local" {}
+}
+"""
+
+
+def _bootstrap(
+    run: Run, root: Root, terraform: Terraform, directory: Path, backends: _Backends
+) -> tuple[Changes | None, str]:
+    """Create a stack's state backend with local state, then move the state into it.
+
+    Local state left here by an interrupted bootstrap is picked up again: the apply continues
+    from it (creating only what is missing) and the migration follows."""
+    if not _local_resources(directory):
+        try:
+            terraform.init()
+        except TerraformError as exc:
+            if _missing_backend(str(exc)) is None:
+                raise
+        else:
+            present = terraform.state()
+            if present:
+                managed = [a for a in present if ".data." not in f".{a}"]
+                return None, f"state backend exists ({len(managed)} resources): nothing to do"
+            raise InfraError(
+                f"{root.path}: the state backend exists but holds no state of this root (and "
+                "no local state of an interrupted bootstrap is here); import its resources "
+                "into this root (terraform import) or delete the backend, then bootstrap again"
+            )
+    override = directory / LOCAL_BACKEND_OVERRIDE
+    override.write_text(_LOCAL_BACKEND_TEXT, encoding="utf-8")
+    try:
+        terraform.init()
+        changes = terraform.plan()
         if not changes.empty:
             terraform.apply(PLAN_FILE)
+        outputs = terraform.outputs()
+    finally:
+        override.unlink(missing_ok=True)
         _forget_plan(directory)
-        return changes
-    _save_plan_record(directory, _digest(run.out, root.path), changes)
+    backends.remember(root, outputs)
+    local = _local_resources(directory)
+    terraform.init(backend_config=backends.backend_config(root), migrate_state=True)
+    moved = len(terraform.state())
+    if moved < local:
+        raise InfraError(
+            f"{root.path}: after the migration the state backend holds {moved} of the "
+            f"{local} resources of the local state; the local state is kept ({LOCAL_STATE})"
+        )
+    for name in (LOCAL_STATE, f"{LOCAL_STATE}.backup"):
+        (directory / name).unlink(missing_ok=True)
+    return changes, "state moved into the backend it created; local state removed"
+
+
+def _local_resources(directory: Path) -> int:
+    """How many resource instances a local state file here holds (0 for none)."""
+    try:
+        document = json.loads((directory / LOCAL_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    resources = document.get("resources") if isinstance(document, dict) else None
+    if not isinstance(resources, list):
+        return 0
+    return sum(len(r.get("instances") or ()) for r in resources if isinstance(r, dict))
+
+
+# -- destroy -------------------------------------------------------------------------------------
+
+_DELETE_LOGS_TEXT = """\
+# Generated by infra destroy --delete-logs for the length of the destroy, then removed: the
+# access-log bucket may be deleted with every log in it.
+
+module "cluster" {
+  access_log_force_destroy = true
+}
+"""
+
+
+def _destroy(
+    run: Run, root: Root, terraform: Terraform, directory: Path
+) -> tuple[Changes | None, str]:
+    """Destroy a root, keeping what its cloud retains on destroy unless ``run.delete_logs``."""
+    cloud = CLOUDS.get(root.cloud)
+    retained = cloud.retained_on_destroy if cloud is not None and root.cluster else ()
+    addresses = [f"module.cluster.{address}" for address in retained]
+    state = terraform.state() if addresses else {}
+    present = [a for a in addresses if a in state]
+    names = ", ".join(
+        sorted(
+            {str(state[a]["bucket"]) for a in present if isinstance(state[a].get("bucket"), str)}
+        )
+    ) or ", ".join(present)
+    if present and run.delete_logs:
+        override = directory / DELETE_LOGS_OVERRIDE
+        override.write_text(_DELETE_LOGS_TEXT, encoding="utf-8")
+        try:
+            # force_destroy acts only once it is in the state: apply it to the bucket alone.
+            if not terraform.plan(targets=present).empty:
+                terraform.apply(PLAN_FILE)
+            changes = _destroy_all(terraform)
+        finally:
+            override.unlink(missing_ok=True)
+            _forget_plan(directory)
+        return changes, f"deleted access-log bucket {names} with its logs (--delete-logs)"
+    if not present:
+        try:
+            return _destroy_all(terraform), ""
+        finally:
+            _forget_plan(directory)
+    assert cloud is not None
+    terraform.state_rm(present)
+    try:
+        changes = _destroy_all(terraform)
+    except InfraError as exc:
+        raise InfraError(
+            f"{exc} (access-log bucket {names} is already out of this root's state and kept: "
+            "import it before applying this root again, or delete it)"
+        ) from None
+    finally:
+        _forget_plan(directory)
+    return changes, (
+        f"kept access-log bucket {names} (holds logs): delete it when no longer needed, every "
+        f"object version first (modules/{cloud.cluster_module}/README.md, Teardown)"
+    )
+
+
+def _destroy_all(terraform: Terraform) -> Changes:
+    changes = terraform.plan(destroy=True)
+    if not changes.empty:
+        terraform.apply(PLAN_FILE)
     return changes
+
+
+def _kept_backend(root: Root, directory: Path, backends: _Backends) -> str:
+    """A ``_global`` root is not destroyed: its state backends hold every root's state."""
+    names: set[str] = set()
+    for value in backends.outputs(root.stack).values():
+        if not isinstance(value, Mapping):
+            continue
+        config = value.get("backend_config")
+        for where in (value, config if isinstance(config, Mapping) else {}):
+            for key in ("bucket", "storage_account_name", "access_log_bucket"):
+                if isinstance(where.get(key), str):
+                    names.add(where[key])
+    readmes = ", ".join(f"modules/{m}/README.md" for m in _state_modules(directory))
+    kept = f"kept the state backend{' ' + ', '.join(sorted(names)) if names else ''}"
+    return (
+        f"{kept}: it holds the state of the stack's roots and is protected by prevent_destroy "
+        f"(to delete it: {readmes}, Teardown)"
+    )
+
+
+# -- state backends ------------------------------------------------------------------------------
+
+
+class _Backends:
+    """Each stack's state backend root (``_global``, calling a cloud's state module) and its
+    outputs, read once per run: after the root is applied or bootstrapped, or when first
+    needed (an ``init`` and ``output`` there)."""
+
+    def __init__(self, run: Run, roots: Sequence[Root]) -> None:
+        self._run = run
+        self._roots = {
+            r.stack: r
+            for r in roots
+            if r.path.rsplit("/", 1)[-1] == GLOBAL_ROOT and _state_modules(run.out / r.path)
+        }
+        self._outputs: dict[str, Mapping[str, object]] = {}
+        self._lock = threading.Lock()
+
+    def is_state_root(self, root: Root) -> bool:
+        return self._roots.get(root.stack) == root
+
+    def remember(self, root: Root, outputs: Mapping[str, object]) -> None:
+        with self._lock:
+            self._outputs[root.stack] = dict(outputs)
+
+    def outputs(self, stack: str) -> Mapping[str, object]:
+        with self._lock:
+            if stack not in self._outputs:
+                self._outputs[stack] = self._read(stack)
+            return self._outputs[stack]
+
+    def _read(self, stack: str) -> Mapping[str, object]:
+        root = self._roots.get(stack)
+        if root is None:
+            return {}
+        run = self._run
+        terraform = Terraform(run.out / root.path, env=dict(run.env), timeout=run.timeout)
+        try:
+            terraform.init()
+            return terraform.outputs()
+        except InfraError:
+            return {}  # no backend yet: the roots' own init says so
+
+    def backend_config(self, root: Root) -> dict[str, str]:
+        """The ``-backend-config`` settings of ``root``: what the ``backend_config`` output of
+        its stack's state module adds to the root's backend block (``kms_key_id``)."""
+        block = _backend(self._run.out / root.path)
+        if block is None or root.stack not in self._roots:
+            return {}
+        for value in self.outputs(root.stack).values():
+            config = value.get("backend_config") if isinstance(value, Mapping) else None
+            if not isinstance(config, Mapping):
+                continue
+            settings = {str(k): _setting(v) for k, v in config.items() if v is not None}
+            shared = settings.keys() & block.keys()
+            if shared and all(settings[k] == block[k] for k in shared):
+                return {k: v for k, v in settings.items() if k not in block and v}
+        return {}
+
+
+def _setting(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _backend(directory: Path) -> dict[str, str] | None:
+    """The settings of a root's ``backend`` block (its own files, not overrides), unquoted."""
+    for path in sorted(directory.glob("*.tf")):
+        if path.name.endswith("_override.tf"):
+            continue
+        for found in _BACKEND.finditer(path.read_text(encoding="utf-8")):
+            return {
+                key: value[1:-1] if value.startswith('"') and value.endswith('"') else value
+                for key, value in _ATTRIBUTE.findall(found.group(2))
+            }
+    return None
+
+
+def _state_modules(directory: Path) -> list[str]:
+    """The clouds' state backend modules a root calls."""
+    known = {f"modules/{cloud.state_module}": cloud.state_module for cloud in CLOUDS.values()}
+    called: set[str] = set()
+    for path in sorted(directory.glob("*.tf")):
+        for source in _MODULE_SOURCE.findall(path.read_text(encoding="utf-8", errors="replace")):
+            for suffix, module in known.items():
+                if source.endswith(suffix):
+                    called.add(module)
+    return sorted(called)
+
+
+def _remove_leftovers(out: Path, roots: Sequence[Root]) -> None:
+    """Transient override files an interrupted bootstrap or destroy may have left behind (the
+    local state of an interrupted bootstrap stays: bootstrap picks it up)."""
+    for root in roots:
+        for name in (LOCAL_BACKEND_OVERRIDE, DELETE_LOGS_OVERRIDE):
+            (out / root.path / name).unlink(missing_ok=True)
 
 
 def _blocker(
@@ -451,6 +793,7 @@ def _write_overrides(
 
 
 _BLOCK = re.compile(r'^(provider "aws"|  backend "s3") \{\n(.*?)^\s*\}\n', re.M | re.S)
+_BACKEND = re.compile(r'^  backend "([a-z0-9_]+)" \{\n(.*?)^\s*\}\n', re.M | re.S)
 _ATTRIBUTE = re.compile(r"^\s*([a-z_]+)\s*=\s*(.+?)\s*$", re.M)
 
 

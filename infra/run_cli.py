@@ -1,5 +1,5 @@
-"""``infra plan``, ``infra apply``, ``infra destroy`` and ``infra drift``: Terraform over the roots
-of a render (see :mod:`infra.run`).
+"""``infra plan``, ``infra apply``, ``infra destroy``, ``infra drift`` and ``infra bootstrap``:
+Terraform over the roots of a render (see :mod:`infra.run`).
 
 Exit status: 0 every root succeeded (and, for drift, none drifted), 1 a root failed, was skipped
 or drifted, 2 wrong usage. Progress goes to stderr, one line per root; the summary table (or,
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infra.console import table
-from infra.run import OPERATIONS, RootResult, Run, parse_endpoints, run_roots
+from infra.run import BOOTSTRAP, OPERATIONS, RootResult, Run, parse_endpoints, run_roots
 
 if TYPE_CHECKING:
     from typing import Any
@@ -27,30 +27,68 @@ __all__ = ["register"]
 _HELP = {
     "plan": "terraform plan every root of a render (saved plans, for apply)",
     "apply": "apply the saved plans of infra plan, in order; refuses stale plans",
-    "destroy": "destroy every root of a render, in reverse order",
+    "destroy": "destroy every root of a render, in reverse order; keeps log buckets and state",
     "drift": "which roots' real state differs from their code (plan -detailed-exitcode)",
+    BOOTSTRAP: "create each stack's state backend (its _global root), once, before the first plan",
+}
+_DESCRIPTION = {
+    "destroy": (
+        "Destroy every root of a render, in reverse order. What holds data that outlives the "
+        "roots is kept and named in the result: a cluster's access-log bucket (versioned, holding "
+        "logs) is taken out of the root's state before the destroy, and the _global root, whose "
+        "state backend holds every root's state (prevent_destroy), is not destroyed. "
+        "--delete-logs deletes the access-log buckets with their logs instead. See Teardown in "
+        "modules/aws-gpu-cluster/README.md and modules/state-backend-aws/README.md."
+    ),
+    BOOTSTRAP: (
+        "Create each stack's state backend: a _global root whose backend does not exist yet is "
+        'applied with local state (a generated backend "local" override), its state is moved '
+        "into the backend it created (terraform init -migrate-state) and the local state is "
+        "removed. Where the backend exists already it does nothing, so it is safe to run again; "
+        "a bootstrap that was interrupted continues from its local state."
+    ),
 }
 
 
 def register(subparsers: SubParsers) -> None:
     """Add the Terraform runner's commands to the ``infra`` command's subparsers."""
-    for operation in OPERATIONS:
-        sub = subparsers.add_parser(operation, help=_HELP[operation], description=_HELP[operation])
+    for operation in (*OPERATIONS, BOOTSTRAP):
+        sub = subparsers.add_parser(
+            operation,
+            help=_HELP[operation],
+            description=_DESCRIPTION.get(operation, _HELP[operation]),
+        )
         sub.add_argument(
             "-o", "--out", default="build", metavar="DIR", help="the render (default: build)"
         )
         sub.add_argument(
             "-j", "--jobs", type=_jobs, default=4, metavar="N", help="roots at once (default: 4)"
         )
-        which = sub.add_mutually_exclusive_group()
-        which.add_argument(
-            "--changed",
-            action="store_true",
-            help="only roots changed since their last successful plan or apply (and dependants)",
-        )
-        which.add_argument(
-            "--since", metavar="REF", help="only roots whose files differ from git REF"
-        )
+        if operation != BOOTSTRAP:
+            which = sub.add_mutually_exclusive_group()
+            which.add_argument(
+                "--changed",
+                action="store_true",
+                help="only roots changed since their last successful plan or apply "
+                "(and dependants)",
+            )
+            which.add_argument(
+                "--since", metavar="REF", help="only roots whose files differ from git REF"
+            )
+            sub.add_argument(
+                "--root",
+                action="append",
+                default=[],
+                metavar="PATH",
+                help="only this root (terraform/<stack>/<root>; repeatable): a CI matrix job's",
+            )
+        if operation == "destroy":
+            sub.add_argument(
+                "--delete-logs",
+                action="store_true",
+                help="also delete the clusters' access-log buckets with every log in them "
+                "(kept by default)",
+            )
         sub.add_argument(
             "--endpoint",
             action="append",
@@ -85,11 +123,13 @@ def _handler(operation: str) -> Any:
             Path(args.out),
             operation,
             jobs=args.jobs,
-            changed=args.changed,
-            since=args.since,
+            changed=getattr(args, "changed", False),
+            since=getattr(args, "since", None),
             endpoints=parse_endpoints(args.endpoint),
             timeout=args.timeout,
             progress=_progress,
+            delete_logs=getattr(args, "delete_logs", False),
+            only=tuple(getattr(args, "root", ())),
         )
         results = run_roots(run)
         return _report(operation, results, args.json)
@@ -101,7 +141,9 @@ def _progress(result: RootResult, done: int, total: int) -> None:
     width = 20
     filled = width * done // max(total, 1)
     bar = "#" * filled + "." * (width - filled)
-    detail = str(result.changes) if result.changes is not None else result.message
+    detail = "  ".join(
+        part for part in (str(result.changes) if result.changes else "", result.message) if part
+    )
     print(
         f"[{bar}] {done}/{total} {result.status:<7} {result.path}  {detail}",
         file=sys.stderr,
@@ -165,8 +207,10 @@ def _report(operation: str, results: list[RootResult], as_json: bool) -> int:
                 ["root", "status", "add", "change", "destroy", "seconds"], rows, right=(2, 3, 4, 5)
             )
         )
-    for r in failed:
-        print(f"infra: {r.path}: {r.message}", file=sys.stderr)
+    for r in results:
+        if r.message and r.status != "skipped":
+            message = r.message.removeprefix(f"{r.path}: ")
+            print(f"infra: {r.path}: {message}", file=sys.stderr)
     if drifted:
         print(f"infra: {len(drifted)} root(s) drifted from their code", file=sys.stderr)
     summary = f"infra {operation}: {len(results) - len(failed)} of {len(results)} roots ok"

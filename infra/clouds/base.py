@@ -109,6 +109,13 @@ class Cloud(ABC):
     state_module: ClassVar[str]  # modules/<name>: the state backend
     dr_module: ClassVar[str]  # modules/<name>: replication, DNS failover and alarms (_dr root)
     dr_inputs: ClassVar[DrInputs]  # what that module takes beyond the inputs every DR module has
+    # Resources of the cluster module (addresses inside ``module.cluster``) that ``infra destroy``
+    # keeps because they hold data that outlives the cluster (the access-log bucket and its
+    # configuration: the logs are the record of who read or wrote what). The runner takes them out
+    # of the root's state before it destroys the rest. A module with such resources takes a bool
+    # input ``access_log_force_destroy``, which ``infra destroy --delete-logs`` sets (through a
+    # generated override of the module call) to delete them, logs and all, instead.
+    retained_on_destroy: ClassVar[tuple[str, ...]] = ()
 
     # -- Pulumi ------------------------------------------------------------------------------
     # The provider package as the rendered requirements.txt names it (the same range belongs in

@@ -113,9 +113,18 @@ class Terraform:
 
     # -- commands --------------------------------------------------------------------------
 
-    def init(self, backend: bool = True, backend_config: Mapping[str, str] | None = None) -> None:
+    def init(
+        self,
+        backend: bool = True,
+        backend_config: Mapping[str, str] | None = None,
+        *,
+        migrate_state: bool = False,
+    ) -> None:
         """``terraform init``: providers from the mirror when one is set, else the registry
-        through the shared plugin cache."""
+        through the shared plugin cache. ``backend_config`` adds ``-backend-config`` settings
+        (a state key's ``kms_key_id``, say); ``migrate_state`` copies the state of the backend
+        the root was initialized with into the one its files now configure
+        (``-migrate-state -force-copy``) instead of starting afresh (``-reconfigure``)."""
         args = ["init", "-input=false", "-no-color"]
         mirror = os.environ.get(PLUGIN_DIR_ENV)
         if mirror and Path(mirror).is_dir():
@@ -123,7 +132,7 @@ class Terraform:
         if not backend:
             args.append("-backend=false")
         else:
-            args.append("-reconfigure")
+            args += ["-migrate-state", "-force-copy"] if migrate_state else ["-reconfigure"]
             for key, value in sorted((backend_config or {}).items()):
                 args.append(f"-backend-config={key}={value}")
         self._run(args)
@@ -140,11 +149,15 @@ class Terraform:
             raise _error("validate", diagnostics, done.stderr)
         return diagnostics
 
-    def plan(self, *, destroy: bool = False, out: str = PLAN_FILE) -> Changes:
-        """``terraform plan -out``, then the saved plan's change counts from ``show -json``."""
+    def plan(
+        self, *, destroy: bool = False, out: str = PLAN_FILE, targets: Sequence[str] = ()
+    ) -> Changes:
+        """``terraform plan -out``, then the saved plan's change counts from ``show -json``;
+        ``targets`` limits the plan to those resources (``-target``)."""
         args = ["plan", "-input=false", "-no-color", "-json", f"-out={out}"]
         if destroy:
             args.append("-destroy")
+        args += [f"-target={target}" for target in targets]
         self._run_json(args)
         return self.show(out)
 
@@ -173,6 +186,30 @@ class Terraform:
         done = self._run(["output", "-json", "-no-color"])
         document = json.loads(done.stdout or "{}")
         return {name: value.get("value") for name, value in document.items()}
+
+    def state(self) -> dict[str, dict[str, object]]:
+        """The resources in the root's state: address -> attribute values, data sources and the
+        resources of child modules included. From ``state pull``, which needs no provider."""
+        done = self._run(["state", "pull"])
+        try:
+            document = json.loads(done.stdout or "{}")
+        except json.JSONDecodeError:
+            raise TerraformError("terraform state pull: not JSON") from None
+        found: dict[str, dict[str, object]] = {}
+        for resource in document.get("resources") or ():
+            module = f"{resource['module']}." if resource.get("module") else ""
+            data = "data." if resource.get("mode") == "data" else ""
+            base = f"{module}{data}{resource.get('type')}.{resource.get('name')}"
+            for instance in resource.get("instances") or ():
+                key = instance.get("index_key")
+                index = "" if key is None else f"[{json.dumps(key)}]"
+                found[base + index] = dict(instance.get("attributes") or {})
+        return found
+
+    def state_rm(self, addresses: Sequence[str]) -> None:
+        """``terraform state rm``: Terraform forgets these resources; they stay in the cloud."""
+        if addresses:
+            self._run(["state", "rm", "-no-color", *addresses])
 
     # -- processes -------------------------------------------------------------------------
 
@@ -245,7 +282,7 @@ def _communicate(
 
 def _subcommand_index(argv: Sequence[str]) -> int:
     for index, arg in enumerate(argv):
-        if arg in {"init", "validate", "plan", "apply", "show", "output", "destroy"}:
+        if arg in {"init", "validate", "plan", "apply", "show", "output", "destroy", "state"}:
             return index
     return len(argv) - 1
 

@@ -124,6 +124,9 @@ resource "aws_s3_bucket" "access_logs" {
   #checkov:skip=CKV_AWS_145:SSE-S3 (AES-256): the encryption S3 documents for server access log targets; the logs hold request metadata, not checkpoint data
   bucket = local.access_log_bucket_name
   tags   = local.tags
+
+  # False: a destroy stops at a bucket that holds logs (infra destroy keeps it instead).
+  force_destroy = var.access_log_force_destroy
 }
 
 resource "aws_s3_bucket_ownership_controls" "access_logs" {

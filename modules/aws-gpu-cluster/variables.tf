@@ -272,3 +272,9 @@ variable "admin_principal_arns" {
     error_message = "admin_principal_arns must be IAM role or user ARNs."
   }
 }
+
+variable "access_log_force_destroy" {
+  description = "Let a destroy delete the access-log bucket with every log version in it. Leave false: infra destroy keeps the bucket (see Teardown in the README); infra destroy --delete-logs sets this through a generated override of the module call just before it destroys."
+  type        = bool
+  default     = false
+}

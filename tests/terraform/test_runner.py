@@ -1,6 +1,7 @@
 """The Terraform runner on real Terraform: provider-free roots (``terraform_data``) whose state
-lives in S3 on a moto server on 127.0.0.1, reached through ``--endpoint aws=URL`` exactly as
-users point infra at a local API. Native S3 locking (``use_lockfile``) is on.
+lives in S3 on a moto server on 127.0.0.1 (over TLS: tests/terraform/conftest.py), reached
+through ``--endpoint aws=URL`` exactly as users point infra at a local API. Native S3 locking
+(``use_lockfile``) is on.
 
 Skips, with the reason, when Terraform or moto is missing.
 """
@@ -11,11 +12,9 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,34 +22,24 @@ import pytest
 
 from infra.run import ENDPOINT_OVERRIDE, Run, run_roots
 from infra.terraform.binary import terraform_command
+from tests.terraform.conftest import CREDENTIALS, MotoServer
 
 pytestmark = pytest.mark.slow
 
 BUCKET = "tfstate"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
 
 @pytest.fixture(scope="module")
-def moto() -> Iterator[str]:
-    """A moto server on 127.0.0.1 with the state bucket; stopped after the module."""
+def moto(moto_server: MotoServer) -> str:
+    """The shared moto server (tests/terraform/conftest.py) with the state bucket."""
     if terraform_command() is None:
         pytest.skip("no Terraform: set $INFRA_TERRAFORM or put terraform on PATH")
-    server_module = pytest.importorskip("moto.server", reason="moto[server] is not installed")
-    boto3 = pytest.importorskip("boto3")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    s3(boto3, url).create_bucket(Bucket=BUCKET)
-    try:
-        yield url
-    finally:
-        server.stop()
+    moto_server.client("s3").create_bucket(Bucket=BUCKET)
+    return moto_server.url
 
 
 def s3(boto3: Any, url: str) -> Any:
+    # $AWS_CA_BUNDLE (set by moto_server) makes boto3 trust the server's certificate.
     return boto3.client("s3", endpoint_url=url, region_name="us-east-1", **_keys())
 
 
@@ -71,13 +60,14 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(key, value)
 
 
-def root_text(stack: str, name: str, body: str) -> str:
+def root_text(stack: str, name: str, body: str, bucket: str = BUCKET) -> str:
     return (
         "terraform {\n"
         '  backend "s3" {\n'
-        f'    bucket       = "{BUCKET}"\n'
+        f'    bucket       = "{bucket}"\n'
         f'    key          = "{stack}/{name}.tfstate"\n'
         '    region       = "us-east-1"\n'
+        "    encrypt      = true\n"
         "    use_lockfile = true\n"
         "  }\n"
         "}\n\n" + body
@@ -88,13 +78,19 @@ def data(value: str) -> str:
     return f'resource "terraform_data" "x" {{\n  input = "{value}"\n}}\n'
 
 
-def estate(out: Path, stack: str, roots: dict[str, str], depends: dict[str, list[str]]) -> None:
+def estate(
+    out: Path,
+    stack: str,
+    roots: dict[str, str],
+    depends: dict[str, list[str]],
+    bucket: str = BUCKET,
+) -> None:
     """A render directory as infra writes it: the roots and a manifest listing them."""
     files: dict[str, str] = {}
     for name, body in roots.items():
         path = out / "terraform" / stack / name / "main.tf"
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = root_text(stack, name, body)
+        text = root_text(stack, name, body, bucket)
         path.write_text(text)
         files[path.relative_to(out).as_posix()] = hashlib.sha256(text.encode()).hexdigest()
     entries = [
@@ -250,3 +246,126 @@ def test_ctrl_c_during_apply_releases_the_lock(tmp_path: Path, moto: str) -> Non
     assert process.returncode == 1, (out, err)
     assert "interrupted" in err and "released its lock" in err, err
     assert lock not in objects(moto)
+
+
+# A stand-in for modules/state-backend-aws without the AWS provider: it creates the state bucket
+# (boto3, from a local-exec provisioner) and reports a backend_config with a KMS key made by the
+# test, which is what the runner reads.
+STATE_MODULE = """\
+variable "bucket" {
+  type = string
+}
+
+variable "kms_key_id" {
+  type = string
+}
+
+resource "terraform_data" "bucket" {
+  input = var.bucket
+  provisioner "local-exec" {
+    command = "%(python)s -c \\"import boto3; boto3.client('s3', endpoint_url='%(url)s', region_name='us-east-1').create_bucket(Bucket='${var.bucket}')\\""
+  }
+}
+
+output "backend_config" {
+  value = {
+    bucket       = terraform_data.bucket.output
+    region       = "us-east-1"
+    encrypt      = true
+    kms_key_id   = var.kms_key_id
+    use_lockfile = true
+  }
+}
+"""
+
+
+def backend_estate(out: Path, stack: str, moto: str, moto_server: MotoServer) -> str:
+    """A stack whose _global root creates its state bucket, "<stack>-tfstate", and a root "a"
+    that keeps its state there; the KMS key ARN the backend reports."""
+    key = str(moto_server.client("kms").create_key()["KeyMetadata"]["Arn"])
+    module = out / "modules" / "state-backend-aws" / "main.tf"
+    module.parent.mkdir(parents=True)
+    module.write_text(STATE_MODULE % {"python": sys.executable, "url": moto})
+    backend = (
+        'module "state_backend_aws" {\n'
+        '  source     = "../../../modules/state-backend-aws"\n'
+        f'  bucket     = "{stack}-tfstate"\n'
+        f'  kms_key_id = "{key}"\n'
+        "}\n\n"
+        'output "state_backend_aws" {\n  value = module.state_backend_aws\n}\n'
+    )
+    roots = {"_global": backend, "a": data("a")}
+    estate(out, stack, roots, {"a": ["_global"]}, bucket=f"{stack}-tfstate")
+    return key
+
+
+def test_bootstrap_creates_the_backend_once_and_every_root_uses_its_key(
+    tmp_path: Path, moto: str, moto_server: MotoServer
+) -> None:
+    key = backend_estate(tmp_path, "boot", moto, moto_server)
+
+    early = run(tmp_path, "plan", moto)
+    assert "run infra bootstrap -o" in early["_global"].message, early["_global"]
+    assert early["a"].status == "skipped"
+
+    booted = run(tmp_path, "bootstrap", moto)
+    assert list(booted) == ["_global"] and booted["_global"].ok, booted
+    assert booted["_global"].changes is not None and booted["_global"].changes.add == 1
+    assert not (tmp_path / "terraform/boot/_global/terraform.tfstate").exists()
+    again = run(tmp_path, "bootstrap", moto)
+    assert again["_global"].changes is None and "nothing to do" in again["_global"].message
+
+    assert all(r.ok for r in run(tmp_path, "plan", moto).values())
+    assert all(r.ok for r in run(tmp_path, "apply", moto).values())
+    client = moto_server.client("s3")
+    for name in ("_global", "a"):
+        head = client.head_object(Bucket="boot-tfstate", Key=f"boot/{name}.tfstate")
+        assert (head["ServerSideEncryption"], head.get("SSEKMSKeyId")) == ("aws:kms", key), name
+
+    destroyed = run(tmp_path, "destroy", moto)
+    assert destroyed["a"].ok and destroyed["a"].changes.destroy == 1
+    kept = destroyed["_global"]
+    assert kept.ok and kept.changes.destroy == 0
+    assert kept.message.startswith("kept the state backend boot-tfstate: it holds the state")
+
+
+def test_an_interrupted_bootstrap_is_picked_up_again(
+    tmp_path: Path, moto: str, moto_server: MotoServer
+) -> None:
+    from infra.run import LOCAL_BACKEND_OVERRIDE, _write_overrides, load_roots
+    from infra.terraform.runner import Terraform
+
+    backend_estate(tmp_path, "halfway", moto, moto_server)
+    # A bootstrap stopped after its apply with local state, before the state moved.
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    _write_overrides(tmp_path, manifest, load_roots(tmp_path), {"aws": moto})
+    directory = tmp_path / "terraform/halfway/_global"
+    (directory / LOCAL_BACKEND_OVERRIDE).write_text('terraform {\n  backend "local" {}\n}\n')
+    local = Terraform(directory)
+    local.init()
+    local.plan()
+    local.apply()
+    assert (directory / "terraform.tfstate").exists()
+
+    refused = run(tmp_path, "plan", moto)
+    assert "interrupted infra bootstrap" in refused["_global"].message, refused["_global"]
+    assert not (directory / LOCAL_BACKEND_OVERRIDE).exists()  # leftovers are cleared
+
+    resumed = run(tmp_path, "bootstrap", moto)["_global"]
+    assert resumed.ok and resumed.changes is not None and resumed.changes.add == 0, resumed
+    assert not (directory / "terraform.tfstate").exists()
+    assert "halfway/_global.tfstate" in [
+        o["Key"]
+        for o in moto_server.client("s3").list_objects_v2(Bucket="halfway-tfstate")["Contents"]
+    ]
+    assert all(r.ok for r in run(tmp_path, "plan", moto).values())
+
+
+def test_root_runs_just_that_root(tmp_path: Path, moto: str) -> None:
+    from infra.errors import UsageError
+
+    roots = {"_global": data("g"), "a": data("a"), "b": data("b")}
+    estate(tmp_path, "only", roots, {"a": ["_global"], "b": ["_global"]})
+    assert sorted(run(tmp_path, "plan", moto, only=("terraform/only/b",))) == ["b"]
+    with pytest.raises(UsageError, match="not a root of"):
+        run(tmp_path, "plan", moto, only=("terraform/only/nope",))

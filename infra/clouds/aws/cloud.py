@@ -99,6 +99,17 @@ class Aws(Cloud):
     state_module = "state-backend-aws"
     dr_module = "dr-aws"
     dr_inputs = AwsDrInputs()
+    # The checkpoint bucket's access-log bucket (modules/aws-gpu-cluster/storage.tf) is versioned
+    # and holds logs, so a destroy would stop at it; it is kept, with its configuration.
+    retained_on_destroy = (
+        "aws_s3_bucket.access_logs",
+        "aws_s3_bucket_ownership_controls.access_logs",
+        "aws_s3_bucket_public_access_block.access_logs",
+        "aws_s3_bucket_server_side_encryption_configuration.access_logs",
+        "aws_s3_bucket_versioning.access_logs",
+        "aws_s3_bucket_lifecycle_configuration.access_logs",
+        "aws_s3_bucket_policy.access_logs",
+    )
 
     # -- Pulumi ------------------------------------------------------------------------------
     pulumi_requirement = "pulumi-aws>=7.51,<8"

@@ -68,6 +68,7 @@ class AwsGpuClusterArgs:
     checkpoint_noncurrent_days: int = 30
     cluster_creator_admin: bool = True
     admin_principal_arns: tuple[str, ...] = ()
+    access_log_force_destroy: bool = False
 
     def __post_init__(self) -> None:
         # The module's validation blocks and preconditions, checked before anything is created.

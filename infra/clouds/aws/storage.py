@@ -117,6 +117,8 @@ class CheckpointStorage(Part):
             f"{a.name}-access-logs",
             bucket=access_log_bucket_name(a.checkpoint_bucket_name),
             tags=a.cluster_tags,
+            # False: a destroy stops at a bucket that holds logs (see the module's Teardown).
+            force_destroy=a.access_log_force_destroy,
             opts=self.child(),
         )
         public_block = self._private(f"{a.name}-access-logs", logs)
