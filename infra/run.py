@@ -85,8 +85,8 @@ RUNS = ".infra/runs.json"  # per DIR: root -> digest of its last successful plan
 _MODULE_SOURCE = re.compile(r'source\s*=\s*"((?:\.\./)+modules/[^"]+)"')
 _SKIPPED_DIRS = {".terraform", ".infra"}
 # The AWS services the modules call (their resources and data sources), for the endpoints block.
-_AWS_SERVICES = ("cloudwatch", "ec2", "eks", "events", "iam", "kms", "logs", "route53", "s3", "sts")
-_ENDPOINT_CLOUDS = ("aws",)
+# The clouds whose provider and state backend --endpoint CLOUD=URL can point at a local API.
+_ENDPOINT_CLOUDS = {c.name: c for c in CLOUDS.values() if c.endpoint_services}
 
 
 @dataclass(frozen=True, slots=True)
@@ -778,16 +778,15 @@ def _write_overrides(
     files = manifest.get("files")
     if not isinstance(files, dict):
         raise OutputError(f"{out}/{MANIFEST}: no file list")
-    url = endpoints.get("aws")
-    if url is None:
-        return
-    for root in roots:
-        text = _aws_override(out / root.path, url)
-        path = f"{root.path}/{ENDPOINT_OVERRIDE}"
-        if text is None:
-            continue
-        (out / path).write_text(text, encoding="utf-8")
-        files[path] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    for name, url in endpoints.items():
+        services = _ENDPOINT_CLOUDS[name].endpoint_services
+        for root in roots:
+            text = _aws_override(out / root.path, url, services)
+            path = f"{root.path}/{ENDPOINT_OVERRIDE}"
+            if text is None:
+                continue
+            (out / path).write_text(text, encoding="utf-8")
+            files[path] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     manifest["files"] = dict(sorted(files.items()))
     _write_json(out / MANIFEST, manifest)
 
@@ -797,7 +796,7 @@ _BACKEND = re.compile(r'^  backend "([a-z0-9_]+)" \{\n(.*?)^\s*\}\n', re.M | re.
 _ATTRIBUTE = re.compile(r"^\s*([a-z_]+)\s*=\s*(.+?)\s*$", re.M)
 
 
-def _aws_override(directory: Path, url: str) -> str | None:
+def _aws_override(directory: Path, url: str, services: Sequence[str]) -> str | None:
     """The override of a root's ``provider "aws"`` blocks and ``s3`` backend, or None."""
     providers: list[str] = []
     backend: list[str] = []
@@ -807,7 +806,7 @@ def _aws_override(directory: Path, url: str) -> str | None:
         for kind, body in _BLOCK.findall(path.read_text(encoding="utf-8")):
             attributes = dict(_ATTRIBUTE.findall(body))
             if kind.startswith("provider"):
-                providers.append(_provider_override(attributes.get("alias"), url))
+                providers.append(_provider_override(attributes.get("alias"), url, services))
             else:
                 backend.append(_backend_override(attributes, url))
     if not providers and not backend:
@@ -819,7 +818,7 @@ def _aws_override(directory: Path, url: str) -> str | None:
     return header + "".join(f"\n{block}" for block in (*providers, *backend))
 
 
-def _provider_override(alias: str | None, url: str) -> str:
+def _provider_override(alias: str | None, url: str, services: Sequence[str]) -> str:
     lines = ['provider "aws" {']
     if alias:
         lines.append(f"  alias                       = {alias}")
@@ -830,7 +829,7 @@ def _provider_override(alias: str | None, url: str) -> str:
         # An API that answers 500 to what it does not implement would be retried for minutes.
         "  max_retries                 = 2",
         "  endpoints {",
-        *(f'    {service:<10} = "{url}"' for service in _AWS_SERVICES),
+        *(f'    {service:<10} = "{url}"' for service in services),
         "  }",
         "}",
     ]

@@ -109,6 +109,9 @@ class Cloud(ABC):
     state_module: ClassVar[str]  # modules/<name>: the state backend
     dr_module: ClassVar[str]  # modules/<name>: replication, DNS failover and alarms (_dr root)
     dr_inputs: ClassVar[DrInputs]  # what that module takes beyond the inputs every DR module has
+    # The provider's API endpoints that `--endpoint <cloud>=URL` points at a local API (moto,
+    # LocalStack) through the runner's override file; empty: no local API for this cloud.
+    endpoint_services: ClassVar[tuple[str, ...]] = ()
     # Resources of the cluster module (addresses inside ``module.cluster``) that ``infra destroy``
     # keeps because they hold data that outlives the cluster (the access-log bucket and its
     # configuration: the logs are the record of who read or wrote what). The runner takes them out

@@ -98,6 +98,19 @@ class Aws(Cloud):
     cluster_module = "aws-gpu-cluster"
     state_module = "state-backend-aws"
     dr_module = "dr-aws"
+    # The services the modules call (their resources and data sources).
+    endpoint_services = (
+        "cloudwatch",
+        "ec2",
+        "eks",
+        "events",
+        "iam",
+        "kms",
+        "logs",
+        "route53",
+        "s3",
+        "sts",
+    )
     dr_inputs = AwsDrInputs()
     # The checkpoint bucket's access-log bucket (modules/aws-gpu-cluster/storage.tf) is versioned
     # and holds logs, so a destroy would stop at it; it is kept, with its configuration.
