@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from infra.errors import UsageError
 from infra.roots import Root
-from infra.run import root_levels
+from infra.roots import levels as root_levels
 
 __all__ = ["FORMATS", "MATRIX_LIMITS", "MatrixRoot", "matrix", "matrix_roots"]
 

@@ -29,7 +29,7 @@ from infra.deploy import DeployedStack, deploy_plan
 from infra.errors import OutputError
 from infra.output import MANIFEST, Carry, PreviousRender, inspect_output, plan_carry
 from infra.resolve import ResolvedStack
-from infra.roots import Root, apply_order
+from infra.roots import Root, apply_order, depths
 
 __all__ = [
     "ATLANTIS",
@@ -238,7 +238,7 @@ def atlantis_yaml(files: Mapping[str, str], roots: Sequence[Root]) -> str:
     """One Atlantis project per Terraform root: autoplanned when the root's files or the
     modules it calls change, in the roots' apply order (levels), with their dependencies."""
     names = {r.path: r.path.replace("/", "-") for r in roots}
-    levels = _levels(roots)
+    levels = depths(roots)
     tf_files: dict[str, list[str]] = {}
     for path, text in files.items():
         if path.endswith(".tf"):
@@ -281,22 +281,6 @@ def atlantis_yaml(files: Mapping[str, str], roots: Sequence[Root]) -> str:
 def _quoted(text: str) -> str:
     # A JSON string is a YAML double-quoted scalar.
     return json.dumps(text)
-
-
-def _levels(roots: Sequence[Root]) -> dict[str, int]:
-    """Each root's depth: one more than its deepest dependency (state backends are 0)."""
-    by_path = {r.path: r for r in roots}
-    depth: dict[str, int] = {}
-
-    def level(path: str, seen: frozenset[str]) -> int:
-        if path in seen:
-            raise OutputError(f"dependency cycle among roots at {path}")
-        if path not in depth:
-            deps = [d for d in by_path[path].depends_on if d in by_path]
-            depth[path] = 1 + max((level(d, seen | {path}) for d in deps), default=-1)
-        return depth[path]
-
-    return {path: level(path, frozenset()) for path in sorted(by_path)}
 
 
 def _modules_called(tf_files: Mapping[str, Sequence[str]], directory: str) -> list[str]:

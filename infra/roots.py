@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from infra.errors import OutputError
 
-__all__ = ["Root", "apply_order"]
+__all__ = ["Root", "apply_order", "depths", "levels"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +38,31 @@ def apply_order(roots: Sequence[Root]) -> list[str]:
             order.append(path)
             del pending[path]
     return order
+
+
+def depths(roots: Sequence[Root]) -> dict[str, int]:
+    """Each root's level: one more than its deepest dependency (state backends are 0). Roots
+    of one level do not depend on each other: the runner runs them in parallel, and the
+    rendered atlantis.yaml orders its projects by it."""
+    by_path = {r.path: r for r in roots}
+    depth: dict[str, int] = {}
+
+    def level(path: str, seen: frozenset[str]) -> int:
+        if path in seen:
+            raise OutputError(f"dependency cycle among roots at {path}")
+        if path not in depth:
+            deps = [d for d in by_path[path].depends_on if d in by_path]
+            depth[path] = 1 + max((level(d, seen | {path}) for d in deps), default=-1)
+        return depth[path]
+
+    return {path: level(path, frozenset()) for path in sorted(by_path)}
+
+
+def levels(roots: Sequence[Root], selected: set[str] | None = None) -> list[list[Root]]:
+    """The (selected) roots grouped by level, lowest first, each level sorted by path."""
+    depth = depths(roots)
+    grouped: dict[int, list[Root]] = {}
+    for root in sorted(roots, key=lambda r: r.path):
+        if selected is None or root.path in selected:
+            grouped.setdefault(depth[root.path], []).append(root)
+    return [grouped[k] for k in sorted(grouped)]

@@ -54,6 +54,7 @@ from infra.deploy import GLOBAL_ROOT
 from infra.errors import InfraError, OutputError, UsageError
 from infra.output import MANIFEST, inspect_output
 from infra.roots import Root
+from infra.roots import levels as root_levels
 from infra.terraform.runner import PLAN_FILE, Changes, Terraform, TerraformError, interrupted
 
 __all__ = [
@@ -66,7 +67,6 @@ __all__ = [
     "Run",
     "load_roots",
     "parse_endpoints",
-    "root_levels",
     "run_roots",
     "select_roots",
 ]
@@ -98,6 +98,7 @@ class RootResult:
     changes: Changes | None = None
     message: str = ""
     seconds: float = 0.0
+    digest: str | None = None  # of the root's files as the operation found them
 
     @property
     def ok(self) -> bool:
@@ -176,24 +177,26 @@ def run_roots(run: Run) -> list[RootResult]:
                 results[root.path] = _report(run, result, results, total)
                 applied = run.operation == BOOTSTRAP and result.changes is not None
                 if result.ok and (run.operation in ("plan", "apply") or applied):
-                    records[root.path] = _digest(run.out, root.path)
+                    records[root.path] = result.digest or _digest(run.out, root.path)
                 elif result.ok and run.operation == "destroy":
                     records.pop(root.path, None)
     _write_runs(run.out, records)
     return [results[r.path] for level in levels for r in level]
 
 
-def parse_endpoints(values: Sequence[str]) -> dict[str, str]:
-    """``["aws=http://127.0.0.1:5000"]`` -> ``{"aws": "http://127.0.0.1:5000"}``."""
+def parse_endpoints(values: Sequence[str], clouds: Sequence[str] | None = None) -> dict[str, str]:
+    """``["aws=http://127.0.0.1:5000"]`` -> ``{"aws": "http://127.0.0.1:5000"}``; ``clouds``
+    are the clouds that take an override (default: those whose Terraform provider does)."""
+    allowed = list(_ENDPOINT_CLOUDS) if clouds is None else list(clouds)
     endpoints: dict[str, str] = {}
     for value in values:
         cloud, sep, url = value.partition("=")
         if not sep or not re.fullmatch(r"https?://[^\s\"\\]+", url):
             raise UsageError(f"--endpoint {value!r}: expected CLOUD=URL (http or https)")
-        if cloud not in _ENDPOINT_CLOUDS:
+        if cloud not in allowed:
             raise UsageError(
                 f"--endpoint {value!r}: no endpoint override for {cloud!r} "
-                f"(allowed: {', '.join(_ENDPOINT_CLOUDS)})"
+                f"(allowed: {', '.join(allowed)})"
             )
         endpoints[cloud] = url.rstrip("/")
     return endpoints
@@ -206,15 +209,22 @@ def _one(run: Run, root: Root, backends: _Backends) -> RootResult:
     started = time.monotonic()
     directory = run.out / root.path
     try:
+        # Once per root, before Terraform runs: what the plan is made from, what apply checks.
+        digest = _digest(run.out, root.path)
         terraform = Terraform(directory, env=dict(run.env), timeout=run.timeout)
-        changes, message = _operate(run, root, terraform, directory, backends)
+        changes, message = _operate(run, root, terraform, directory, backends, digest)
     except InfraError as exc:
         return RootResult(root.path, "failed", None, str(exc), time.monotonic() - started)
-    return RootResult(root.path, "ok", changes, message, time.monotonic() - started)
+    return RootResult(root.path, "ok", changes, message, time.monotonic() - started, digest)
 
 
 def _operate(
-    run: Run, root: Root, terraform: Terraform, directory: Path, backends: _Backends
+    run: Run,
+    root: Root,
+    terraform: Terraform,
+    directory: Path,
+    backends: _Backends,
+    digest: str,
 ) -> tuple[Changes | None, str]:
     """What one root does for ``run.operation``: its changes and a line for the user."""
     operation = run.operation
@@ -234,7 +244,7 @@ def _operate(
         record = _plan_record(directory)
         if record is None:
             raise InfraError(f"{root.path}: no saved plan; run infra plan first")
-        if record.get("digest") != _digest(run.out, root.path):
+        if record.get("digest") != digest:
             raise InfraError(
                 f"{root.path}: the plan is stale (the root's files changed since it was made); "
                 "run infra plan again"
@@ -252,7 +262,7 @@ def _operate(
     if operation == "destroy":
         return _destroy(run, root, terraform, directory)
     changes = terraform.plan()
-    _save_plan_record(directory, _digest(run.out, root.path), changes)
+    _save_plan_record(directory, digest, changes)
     return changes, ""
 
 
@@ -616,26 +626,6 @@ def select_roots(
     return picked
 
 
-def root_levels(roots: Sequence[Root], selected: set[str]) -> list[list[Root]]:
-    """The selected roots by level: a root's level is one more than its deepest dependency."""
-    by_path = {r.path: r for r in roots}
-    depth: dict[str, int] = {}
-
-    def level(path: str, seen: frozenset[str] = frozenset()) -> int:
-        if path in seen:
-            raise OutputError(f"dependency cycle among roots at {path}")
-        if path not in depth:
-            deps = [d for d in by_path[path].depends_on if d in by_path]
-            depth[path] = 1 + max((level(d, seen | {path}) for d in deps), default=-1)
-        return depth[path]
-
-    levels: dict[int, list[Root]] = {}
-    for root in sorted(roots, key=lambda r: r.path):
-        if root.path in selected:
-            levels.setdefault(level(root.path), []).append(root)
-    return [levels[k] for k in sorted(levels)]
-
-
 def _changed_since(out: Path, revision: str, roots: Sequence[Root]) -> set[str]:
     try:
         top = _git(out, "rev-parse", "--show-toplevel").strip()
@@ -679,11 +669,12 @@ def _inputs(out: Path, root: str) -> list[str]:
     for module in sorted(modules):
         files += _files(module)
     resolved = out.resolve()
-    return sorted(
-        p.resolve().relative_to(resolved).as_posix()
-        for p in files
-        if p.resolve().is_relative_to(resolved)
-    )
+    inside = []
+    for p in files:
+        full = p.resolve()
+        if full.is_relative_to(resolved):
+            inside.append(full.relative_to(resolved).as_posix())
+    return sorted(inside)
 
 
 def _files(directory: Path) -> list[Path]:
@@ -705,8 +696,29 @@ def _digest(out: Path, root: str) -> str:
     digest = hashlib.sha256()
     for relative in _inputs(out, root):
         digest.update(relative.encode() + b"\0")
-        digest.update(hashlib.sha256((out / relative).read_bytes()).digest())
+        digest.update(_file_digest(out / relative))
     return digest.hexdigest()
+
+
+# Module files are shared by many roots: each is hashed once while it is unchanged (same inode,
+# size and modification time), not once per root that calls it.
+_HASHES: dict[tuple[str, int, int, int], bytes] = {}
+_HASHES_LOCK = threading.Lock()
+
+
+def _file_digest(path: Path) -> bytes:
+    stat = path.stat()
+    key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    with _HASHES_LOCK:
+        known = _HASHES.get(key)
+    if known is not None:
+        return known
+    value = hashlib.sha256(path.read_bytes()).digest()
+    with _HASHES_LOCK:
+        if len(_HASHES) > 100_000:
+            _HASHES.clear()
+        _HASHES[key] = value
+    return value
 
 
 def _plan_record(directory: Path) -> dict[str, object] | None:
