@@ -24,7 +24,7 @@ export INFRA_TF_PLUGIN_DIR
 
 .DEFAULT_GOAL := help
 .PHONY: help venv checkov demo test lint docs validate render dr-check cost catalog schemas golden pulumi-preview clean \
-	plan apply destroy drift ci-matrix bench
+	plan apply destroy drift ci-matrix bench drill chromium
 
 help:
 	@echo "make demo       validate, catalog, cost, DR check and render of the example stacks in $(STACKS)"
@@ -39,6 +39,7 @@ help:
 	@echo "make drift      infra drift -o \$$OUT -j \$$J \$$ARGS: which roots differ from their code"
 	@echo "               ROOT=terraform/<stack>/<root>: plan, apply, destroy or drift that root only (--root)"
 	@echo "make ci-matrix  infra ci matrix -o \$$OUT \$$ARGS: the roots to plan as a CI job matrix (JSON)"
+	@echo "make drill FAIL=<outage> [STACK_FILE=stacks/llm_train.py] [ARGS=--execute ...]  infra drill (dry run unless --execute)"
 	@echo "make bench      the runner benchmarks in bench/ (ratios against a baseline of the same run)"
 	@echo "make golden     regenerate the golden renders under tests/golden (review the diff)"
 	@echo "make schemas    re-extract provider schemas into tests/schemas (needs the npm registry)"
@@ -78,6 +79,9 @@ demo: venv
 	@echo
 	@echo "== infra render $(STACKS) -o $(OUT)"
 	@$(BIN)/infra render $(STACKS) -o $(OUT)
+	@echo
+	@echo "== a DR drill on local endpoints: Azure eastus lost, its work moves to AWS (tools/drill_demo.py)"
+	@$(BIN)/python -m tools.drill_demo --out $(OUT)
 
 validate: venv
 	$(BIN)/infra validate $(STACKS)
@@ -97,13 +101,28 @@ ci-matrix: venv
 dr-check: venv
 	$(BIN)/infra dr check $(STACKS)
 
+# A drill of one outage: make drill FAIL=azure:eastus [STACK_FILE=...] [ARGS="--execute --endpoint aws=URL"].
+STACK_FILE ?= stacks/llm_train.py
+FAIL  ?=
+drill: venv
+	@test -n "$(FAIL)" || { echo "usage: make drill FAIL=<cluster | CLOUD:REGION | CLOUD> [STACK_FILE=$(STACK_FILE)] [ARGS=--execute ...]" >&2; exit 2; }
+	$(BIN)/infra drill $(STACK_FILE) --fail $(FAIL) $(ARGS)
+
+# Headless Chromium (Debian's package) for the drill report's screenshot test; the test skips
+# with the reason where it cannot be installed.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-headless-shell >/dev/null 2>&1 || \
+	  command -v google-chrome >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; \
+	    else echo "no Chromium: run 'apt-get install -y chromium' as root (the screenshot test skips)"; fi; }
+
 cost: venv
 	$(BIN)/infra cost $(STACKS)
 
 catalog: venv
 	$(BIN)/infra catalog
 
-test: venv checkov
+test: venv checkov chromium
 	INFRA_CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
 
 # Preview a rendered Pulumi project with your Pulumi CLI, on this repository's venv.
@@ -139,3 +158,4 @@ clean:
 bench: venv
 	$(BIN)/python bench/bench_plan_parallel.py
 	$(BIN)/python bench/bench_changed.py
+	$(BIN)/python bench/bench_drill.py

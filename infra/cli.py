@@ -18,6 +18,7 @@ from infra.console import add_load_timeout, money, problem_json, report_problems
 from infra.cost import StackCost, cost_of
 from infra.deploy import deployed
 from infra.dr.cli import register as register_dr
+from infra.drill.cli import register as register_drill
 from infra.errors import InfraError, Problem, UsageError, unknown
 from infra.model import Stack
 from infra.output import inspect_output
@@ -139,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     catalog.set_defaults(handler=_catalog)
 
     register_dr(commands)
+    register_drill(commands)
     register_run(commands)
     register_ci(commands)
 

@@ -9,6 +9,7 @@ cloud is asked here too, never decided by the cloud's name.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from typing import ClassVar
 
 from infra.catalog import Offer
 from infra.clouds.dr_inputs import DrInputs
+from infra.drill.api import DrillAdapter
 from infra.values import Block, Value
 
 # Kubernetes object-name rules, shared by every managed service (RFC 1123 label). Anchored with
@@ -45,6 +47,22 @@ class ProviderSource:
 def short_hash(*parts: str, length: int = 8) -> str:
     """A stable suffix that makes globally unique names (buckets, storage accounts) repeatable."""
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def dr_module_name(stack: str, region: str = "") -> str:
+    """The ``name`` input of a stack's DR module call: "<stack>-dr" for a cloud with global DNS,
+    "<stack>-dr-<region>" for one call per region, shortened with a hash past the modules'
+    40 characters. The ``_dr`` root's calls, the runbooks and the drills all name DR resources
+    from it."""
+    name = f"{stack}-dr-{region}" if region else f"{stack}-dr"
+    if len(name) <= DR_NAME_MAX:
+        return name
+    suffix = f"-dr-{short_hash(stack, region, length=8)}"
+    return stack[: DR_NAME_MAX - len(suffix)].rstrip("-") + suffix
+
+
+# The longest ``name`` the modules take (MODULE_NAME_PATTERN).
+DR_NAME_MAX = 40
 
 
 class Cloud(ABC):
@@ -175,9 +193,24 @@ class Cloud(ABC):
         weighted targets (``failover``), or back to ``source`` (not ``failover``)."""
 
     @abstractmethod
-    def replica_age_command(self, cluster: str, region: str) -> str:
-        """The CLI call that shows when the newest replicated checkpoint of ``cluster`` landed in
-        its replica in ``region``."""
+    def replica_age_command(
+        self, cluster: str, region: str, *, stack: str, owner: str, target: str
+    ) -> str:
+        """The CLI call that shows when the newest replicated checkpoint of ``cluster`` (its
+        resource name) landed in its replica in ``region``: the checkpoint store of ``target``
+        (infra's cluster name), where the DR module replicates it."""
+
+    # -- drills ------------------------------------------------------------------------------
+    # "<module>:<class>" of the cloud's DrillAdapter (``infra/clouds/<cloud>/drill.py``),
+    # imported only when a drill runs: its SDKs are the optional ``drill`` extra.
+    drill_adapter_path: ClassVar[str]
+
+    def drill_adapter(self, endpoint: str | None = None) -> DrillAdapter:
+        """This cloud's drill adapter, talking to ``endpoint`` (``--endpoint CLOUD=URL``) or to
+        the cloud itself. Raises ImportError naming the missing SDK."""
+        module, _, cls = self.drill_adapter_path.partition(":")
+        adapter: DrillAdapter = getattr(importlib.import_module(module), cls)(endpoint)
+        return adapter
 
     def __repr__(self) -> str:
         return f"<cloud {self.name}>"

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     SubParsers = argparse._SubParsersAction[Any]
 
-__all__ = ["register"]
+__all__ = ["choose_stack", "register"]
 
 
 def register(subparsers: SubParsers) -> None:
@@ -184,7 +184,7 @@ def _plan(args: argparse.Namespace) -> int:
     resolution = resolve_paths([args.path], timeout=args.load_timeout)
     if not resolution.ok:
         return report_problems(resolution.problems, args.json)
-    stack, outage_text = _choose_stack(resolution.stacks, args.stack, args.fail), args.fail
+    stack, outage_text = choose_stack(resolution.stacks, args.stack, args.fail), args.fail
     plan = plan_outage(stack, parse_outage(stack, outage_text), default_catalog())
     if args.json:
         problems = [
@@ -198,9 +198,8 @@ def _plan(args: argparse.Namespace) -> int:
     return 0 if plan.feasible else 1
 
 
-def _choose_stack(
-    stacks: tuple[ResolvedStack, ...], name: str | None, outage: str
-) -> ResolvedStack:
+def choose_stack(stacks: tuple[ResolvedStack, ...], name: str | None, outage: str) -> ResolvedStack:
+    """The stack ``--stack`` names, else the only one of PATH in which ``outage`` exists."""
     if name is not None:
         chosen = [s for s in stacks if s.name == name]
         if not chosen:

@@ -323,7 +323,11 @@ class FailoverPlanner:
                     ),
                     commands=(
                         CLOUDS[replica.cloud].replica_age_command(
-                            self.resource(name), replica.region
+                            self.resource(name),
+                            replica.region,
+                            stack=self.stack.name,
+                            owner=self.stack.owner,
+                            target=replica.name,
                         ),
                     ),
                     verify=(

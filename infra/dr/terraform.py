@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from infra.clouds import CLOUDS
-from infra.clouds.base import short_hash
+from infra.clouds.base import dr_module_name
 from infra.clouds.dr_inputs import DnsRecord, DrCluster, RootVariable, StandbyPools
 from infra.inputs import cluster_module_inputs, stack_tags
 from infra.resolve import ResolvedCluster, ResolvedStack
@@ -50,8 +50,6 @@ __all__ = [
     "dr_module_calls",
 ]
 
-# Module input `name` of the DR modules: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$.
-_NAME_MAX = 40
 ENDPOINTS_VARIABLE = "dr_endpoints"
 
 
@@ -147,7 +145,7 @@ def dr_module_calls(stack: ResolvedStack) -> list[DrModuleCall]:
         cloud = CLOUDS[g.cloud]
         dr = cloud.dr_inputs
         inputs: dict[str, Value] = {
-            "name": _dr_name(stack.name, g.region if dr.regional else ""),
+            "name": dr_module_name(stack.name, g.region if dr.regional else ""),
             "region": g.region,
             "tags": stack_tags(stack, None),
             "rpo_minutes": stack.dr.rpo_minutes,
@@ -218,14 +216,6 @@ def _dr_cluster(stack: ResolvedStack, name: str) -> DrCluster:
 def _home_region(stack: ResolvedStack, cloud: str) -> str:
     # Same rule as the other roots' providers: the cloud's first cluster's region.
     return next(c.region for c in stack.clusters if c.cloud == cloud)
-
-
-def _dr_name(stack: str, region: str) -> str:
-    name = f"{stack}-dr-{region}" if region else f"{stack}-dr"
-    if len(name) <= _NAME_MAX:
-        return name
-    suffix = f"-dr-{short_hash(stack, region, length=8)}"
-    return stack[: _NAME_MAX - len(suffix)].rstrip("-") + suffix
 
 
 def _label(cloud: str, region: str) -> str:

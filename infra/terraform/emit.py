@@ -180,9 +180,11 @@ def _global_root(plan: DeployedStack, path: str) -> dict[str, str]:
         + document(providers),
         f"{path}/backend.tf": _header(
             plan,
-            "Remote state with locking, in the state backend this root creates. Bootstrap once:\n"
-            "# copy backend_override.tf.example to backend_override.tf, terraform init && apply,\n"
-            "# delete backend_override.tf, then terraform init -migrate-state.",
+            "Remote state with locking, in the state backend this root creates. Bootstrap it once\n"
+            "# with `infra bootstrap -o DIR` (it applies this root with local state, then moves the\n"
+            "# state into the backend it created). By hand: copy backend_override.tf.example to\n"
+            "# backend_override.tf, terraform init && apply, delete backend_override.tf, then\n"
+            "# terraform init -migrate-state.",
         )
         + document([_backend(plan.global_state)]),
         f"{path}/backend_override.tf.example": _header(

@@ -73,10 +73,13 @@ def test_feasible_plan_steps_and_critical_path(
         "--nodegroup-name s-standby-standby-h100 --scaling-config minSize=0,maxSize=2,desiredSize=0",
     )
     assert all(s.action and s.verify and s.rollback for s in result.steps)
-    traffic = steps["traffic-train"].commands[0]
-    assert traffic.startswith("aws route53 update-health-check --health-check-id ")
-    assert "<health-check-id-of-train> --inverted" in traffic
-    assert "to standby" in traffic
+    lookup, invert, status = steps["traffic-train"].commands
+    # The health check id is found from the failover record that uses it, then inverted.
+    assert lookup.startswith("HC=$(aws route53 list-resource-record-sets --hosted-zone-id ")
+    assert "SetIdentifier=='train-0-primary'" in lookup
+    assert invert.startswith('aws route53 update-health-check --health-check-id "$HC" --inverted')
+    assert "to standby" in invert
+    assert status == 'aws route53 get-health-check-status --health-check-id "$HC"'
 
 
 def test_shortfall_makes_the_outage_infeasible(
@@ -166,7 +169,7 @@ def test_cross_cloud_failover_uses_each_clouds_commands(
             "aliyun alidns SetDnsGtmAccessMode --StrategyId <gtm-strategy-id-of-s-ali> --AccessMode FAILOVER"
         )
     )
-    assert "DEFAULT" in steps["traffic-ali"].rollback_commands[0]
+    assert "--AccessMode AUTO" in steps["traffic-ali"].rollback_commands[0]
     # the replica checked is the one next to the target, in the target's cloud
     assert steps["check-replication-ali"].commands[0].startswith("az storage blob list")
     # NV36ads_A10_v5 boots in 10 min (test catalog) + 1 min

@@ -194,6 +194,10 @@ def test_bootstrap_apply_and_destroy_the_aws_roots(aws: MotoServer, rendered: Pa
         unexplained = perpetual_diff(rendered / path)
         assert not unexplained, f"{path}: a second plan changes {unexplained}"
 
+    # A drill acts on what Terraform created: the AWS part of losing llm-train's Azure eastus
+    # (its H100 work moves to the standby pool of aws-use1) through the drill's own adapter.
+    _drill_on_terraforms_node_group(aws, s3)
+
     # Destroy: the cluster root but its access-log bucket, which is kept and named; the state
     # backend is kept whole.
     destroyed = infra("destroy", "-o", out, "--endpoint", endpoint, "--json")
@@ -426,3 +430,47 @@ def test_destroy_delete_logs_empties_and_deletes_the_log_bucket(
     assert "logs-a-logs" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert not (tmp_path / "terraform/logs/a" / DELETE_LOGS_OVERRIDE).exists()
     assert state_addresses(tmp_path / "terraform/logs/a") == []
+
+
+def _drill_on_terraforms_node_group(aws: MotoServer, s3: Any) -> None:
+    """The replica read and the scaling of ``infra drill ... --fail azure:eastus`` on the bucket
+    and node group Terraform created, then back (as --failback does). moto serves no EC2
+    quotas, so the pre-checks are tests/drill's (on tools/endpoints/aws.py)."""
+    from infra.drill.run import prepare
+    from infra.pipeline import resolve_paths
+
+    stack = resolve_paths([str(ROOT / "stacks" / "llm_train.py")]).stacks[0]
+    prepared = prepare(stack, "azure:eastus", {"aws": aws.url})
+    try:
+        steps = {s.id: s for s in prepared.steps}
+        adapter = prepared.adapters["aws"]
+        check, scale, wait = (
+            steps[i] for i in ("check-replication-az-eus", "scale-aws-use1", "wait-aws-use1")
+        )
+        (read,) = check.ops
+        bucket = read.call.params["Bucket"]
+        s3.put_object(Bucket=bucket, Key="checkpoints/step-1000/model.pt", Body=b"weights")
+        found = adapter.evaluate(read, adapter.invoke(adapter.resolve(read.call), "k"))
+        assert found.ok and found.value, found
+
+        (size,) = scale.sizes
+        before = adapter.evaluate(size, adapter.invoke(size.call, "k")).value
+        assert before == {"min": 0, "desired": 0, "max": 8}  # the rendered pilot-light pool
+        (change,) = scale.pools
+        for n, op in enumerate(scale.ops):
+            adapter.invoke(adapter.resolve(op.call), f"drill-{n}")
+        for op in wait.ops:
+            assert adapter.done(op, adapter.invoke(op.call, "k"))
+        group = aws.client("eks").describe_nodegroup(
+            clusterName=change.pool.resource, nodegroupName=change.pool.node_pool
+        )["nodegroup"]
+        assert group["scalingConfig"] == {"minSize": 8, "maxSize": 8, "desiredSize": 8}
+        for n, op in enumerate(
+            adapter.scale(change.pool, before["min"], before["desired"], before["max"])
+        ):
+            adapter.invoke(adapter.resolve(op.call), f"back-{n}")
+        after = adapter.evaluate(size, adapter.invoke(size.call, "k")).value
+        assert after == before
+        s3.delete_object(Bucket=bucket, Key="checkpoints/step-1000/model.pt")
+    finally:
+        prepared.close()

@@ -60,7 +60,9 @@ class Alicloud(Cloud):
         max_nodes: int,
     ) -> str:
         # ModifyClusterNodePool sets an absolute desired size, so re-running it is harmless;
-        # ScaleClusterNodePool adds `count` nodes per call and is not safe to repeat.
+        # ScaleClusterNodePool adds `count` nodes per call and is not safe to repeat. The drill
+        # (infra/clouds/alicloud/drill.py) sends the same body and finds the ids the same way.
+        node_pool = self.node_pool_name(cluster, pool)
         body = json.dumps(
             {
                 "auto_scaling": {"max_instances": max_nodes, "min_instances": min_nodes},
@@ -70,35 +72,63 @@ class Alicloud(Cloud):
             separators=(",", ":"),
         )
         return (
-            f"aliyun cs PUT /clusters/<cluster-id-of-{cluster}>/nodepools/<nodepool-id-of-{self.node_pool_name(cluster, pool)}> "
+            f"aliyun cs PUT /clusters/<cluster-id-of-{cluster}>/nodepools/<nodepool-id-of-{node_pool}> "
             f"--region {region} --header \"Content-Type=application/json\" --body '{body}'"
+            f"  # ids: cluster_id from aliyun cs GET /api/v1/clusters --name {cluster} "
+            f"--region_id {region}, nodepool_info.nodepool_id from aliyun cs GET "
+            f"/clusters/<cluster-id-of-{cluster}>/nodepools --NodepoolName {node_pool}"
         )
 
     def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
+        node_pool = self.node_pool_name(cluster, pool)
         return (
-            f"aliyun cs GET /clusters/<cluster-id-of-{cluster}>/nodepools/<nodepool-id-of-{self.node_pool_name(cluster, pool)}> "
-            f"--region {region}  # expect status.state active",
-            f"kubectl --context {cluster} wait --for=condition=Ready node "
-            f"-l alibabacloud.com/nodepool-id=<nodepool-id-of-{self.node_pool_name(cluster, pool)}> --timeout=30m",
+            f"aliyun cs GET /api/v1/clusters --name {cluster} --region_id {region}"
+            f"  # <cluster-id-of-{cluster}>: cluster_id of the cluster named {cluster}",
+            f"aliyun cs GET /clusters/<cluster-id-of-{cluster}>/nodepools --NodepoolName {node_pool} "
+            f"--region {region}  # <nodepool-id-of-{node_pool}>: nodepool_info.nodepool_id of the "
+            f"pool named {node_pool}",
+            f"aliyun cs GET /clusters/<cluster-id-of-{cluster}>/nodepools/<nodepool-id-of-{node_pool}> "
+            f"--region {region}  # expect status.state active and status.healthy_nodes at the "
+            "new size",
+            f"kubectl --context {cluster} wait --for=condition=Ready node -l infra/pool={pool} "
+            "--timeout=30m",
         )
 
     def traffic_commands(
         self, record: str, source: str, weights: Mapping[str, int], failover: bool
     ) -> tuple[str, ...]:
-        # GTM answers from the failover address pools (the targets, weighted as below) once the
-        # access policy is switched to FAILOVER; DEFAULT switches back to the source's pool.
-        mode = "FAILOVER" if failover else "DEFAULT"
+        # modules/dr-alicloud renders, per record, a GTM instance with public_rr "<record>-gtm"
+        # and the access strategy "<source>-failover": the source is its default address pool,
+        # the other targets its failover pools (equal weights). FAILOVER answers from the
+        # failover pools; back is AUTO, the mode the module renders (switching on health checks,
+        # answering from the source while it is healthy). The drill makes the same call and
+        # finds the same ids.
+        mode = "FAILOVER" if failover else "AUTO"
         shares = ", ".join(f"{t}={w}" for t, w in weights.items())
+        strategy = f"<gtm-strategy-id-of-{record}>"
         return (
-            f"aliyun alidns SetDnsGtmAccessMode --StrategyId <gtm-strategy-id-of-{record}> "
-            f"--AccessMode {mode}  # failover pools weighted {shares}; source {source}",
+            f"aliyun alidns SetDnsGtmAccessMode --StrategyId {strategy} --AccessMode {mode}"
+            f"  # plan weights {shares} (GTM weighs the failover pools equally); source {source}; "
+            f"{strategy}: StrategyId of "
+            f"{source}-failover from aliyun alidns DescribeDnsGtmAccessStrategies --StrategyMode "
+            f"GEO --InstanceId <InstanceId from aliyun alidns DescribeDnsGtmInstances whose "
+            f"Config.PublicRr is {record}-gtm>",
+            f"aliyun alidns DescribeDnsGtmAccessStrategy --StrategyId {strategy}"
+            f"  # expect AccessMode {mode} and EffectiveAddrPoolGroupType {mode}",
         )
 
-    def replica_age_command(self, cluster: str, region: str) -> str:
+    def replica_age_command(
+        self, cluster: str, region: str, *, stack: str, owner: str, target: str
+    ) -> str:
+        # modules/dr-alicloud replicates a source's checkpoint bucket into the checkpoint bucket
+        # of its target (OSS cross-region replication).
+        bucket = naming.checkpoint_bucket(stack, owner, target)
         return (
-            f"aliyun oss ls oss://<checkpoint-replica-bucket-of-{cluster}>/checkpoints/ "
+            f"aliyun oss ls oss://{bucket}/checkpoints/ "
             f"--region {region}  # newest LastModifiedTime"
         )
+
+    drill_adapter_path = "infra.clouds.alicloud.drill:AlicloudDrill"
 
     # -- Terraform ---------------------------------------------------------------------------
     terraform_provider = ProviderSource("alicloud", "aliyun/alicloud", ">= 1.266.0, < 2.0.0")

@@ -65,11 +65,13 @@ class Aws(Cloud):
         )
 
     def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
+        # EKS labels every node with its managed node group's name (eks.amazonaws.com/nodegroup).
+        node_group = self.node_pool_name(cluster, pool)
         return (
             f"aws eks wait nodegroup-active --region {region} --cluster-name {cluster} "
-            f"--nodegroup-name {self.node_pool_name(cluster, pool)}",
+            f"--nodegroup-name {node_group}",
             f"kubectl --context {cluster} wait --for=condition=Ready node "
-            f"-l eks.amazonaws.com/nodegroup={pool} --timeout=30m",
+            f"-l eks.amazonaws.com/nodegroup={node_group} --timeout=30m",
         )
 
     def traffic_commands(
@@ -77,21 +79,39 @@ class Aws(Cloud):
     ) -> tuple[str, ...]:
         # modules/dr-aws renders Route 53 failover records whose primary answers while its
         # health check passes: inverting that check moves the name to the next target in
-        # failover order (and back again), without editing records in an emergency.
+        # failover order (and back again), without editing records in an emergency. The check's
+        # id exists only once applied: it is read from the record that uses it, the first tier's
+        # PRIMARY (dns.tf: set_identifier "<cluster>-0-primary"), in the zone users give the DR
+        # root; the drill finds the same check by its Name tag (infra/clouds/aws/drill.py).
         inverted = "--inverted" if failover else "--no-inverted"
         targets = ", ".join(weights) or "the next target"
+        zone = self.dr_inputs.zone_variables()["dns_zone_id"].name
+        query = (
+            f"ResourceRecordSets[?starts_with(Name, '{record}.') "
+            f"&& SetIdentifier=='{source}-0-primary'].HealthCheckId"
+        )
         return (
-            f"aws route53 update-health-check --health-check-id <health-check-id-of-{source}> "
+            f"HC=$(aws route53 list-resource-record-sets --hosted-zone-id <{zone}> "
+            f'--query "{query}" --output text)  # the health check of {source}',
+            f'aws route53 update-health-check --health-check-id "$HC" '
             f"{inverted}  # {record}: {'to ' + targets if failover else 'back to ' + source}",
-            f"aws route53 get-health-check-status --health-check-id <health-check-id-of-{source}>",
+            'aws route53 get-health-check-status --health-check-id "$HC"',
         )
 
-    def replica_age_command(self, cluster: str, region: str) -> str:
+    def replica_age_command(
+        self, cluster: str, region: str, *, stack: str, owner: str, target: str
+    ) -> str:
+        # modules/dr-aws replicates a source's checkpoint bucket into the checkpoint bucket of
+        # its first target in another region (the replica in ``region``).
+        bucket = naming.checkpoint_bucket(stack, owner, target)
+        # The prefix is the drill's too (infra/clouds/aws/drill.py CHECKPOINT_PREFIX).
         return (
             f"aws s3api list-objects-v2 --region {region} "
-            f"--bucket <checkpoint-replica-bucket-of-{cluster}> --prefix checkpoints/ "
+            f"--bucket {bucket} --prefix checkpoints/ "
             "--query 'sort_by(Contents, &LastModified)[-1].LastModified' --output text"
         )
+
+    drill_adapter_path = "infra.clouds.aws.drill:AwsDrill"
 
     # -- Terraform ---------------------------------------------------------------------------
     terraform_provider = ProviderSource("aws", "hashicorp/aws", ">= 5.100, < 7.0")

@@ -6,13 +6,34 @@ from collections.abc import Mapping
 
 from infra.clouds.azure import naming
 from infra.clouds.azure.dr_inputs import AzureDrInputs
-from infra.clouds.base import Cloud, ProviderSource
+from infra.clouds.base import Cloud, ProviderSource, dr_module_name
 from infra.values import Block, Value
 
 # Tag names may not contain < > % & \ ? / ; storage accounts (which we tag) allow keys up to 128
 # characters and values up to 256 (Azure Resource Manager tag docs; azurerm storage validation).
 _TAG_FORBIDDEN = set("<>%&\\?/")
 _RESERVED_PREFIXES = ("microsoft", "azure", "windows")
+# Traffic Manager endpoint weights are 1-1000.
+_MAX_WEIGHT = 1000
+
+
+def traffic_manager_names(stack: str, source: str) -> tuple[str, str]:
+    """(resource group, profile) of the Traffic Manager profile that modules/dr-azure renders for
+    the failover record of cluster ``source``: the module's ``name`` is the stack's DR name
+    ("<stack>-dr", shortened with a hash past 40 characters, as infra.dr.terraform names it), its
+    resource group "<name>-rg" and its profiles "<name>-<cluster>". The runbook, the drill and
+    the local endpoint (tools/endpoints/azure.py) all take the names from here."""
+    name = dr_module_name(stack)
+    return naming.resource_group(name), f"{name}-{source}"
+
+
+def traffic_manager_weights(weights: Mapping[str, int]) -> dict[str, int]:
+    """``weights`` as Traffic Manager takes them (1-1000): scaled down, in proportion, when the
+    largest is over 1000."""
+    top = max(weights.values(), default=0)
+    if top <= _MAX_WEIGHT:
+        return {t: max(1, w) for t, w in weights.items()}
+    return {t: max(1, round(w * _MAX_WEIGHT / top)) for t, w in weights.items()}
 
 
 class Azure(Cloud):
@@ -66,40 +87,51 @@ class Azure(Cloud):
         )
 
     def pool_ready_commands(self, cluster: str, region: str, pool: str) -> tuple[str, ...]:
+        node_pool = self.node_pool_name(cluster, pool)
         return (
             f"az aks nodepool show --resource-group {naming.resource_group(cluster)} --cluster-name {cluster} "
-            f"--name {self.node_pool_name(cluster, pool)} --query provisioningState -o tsv  # expect Succeeded",
+            f"--name {node_pool} --query provisioningState -o tsv  # expect Succeeded",
+            # AKS labels every node with its agent pool's name.
             f"kubectl --context {cluster} wait --for=condition=Ready node "
-            f"-l kubernetes.azure.com/agentpool={pool} --timeout=30m",
+            f"-l kubernetes.azure.com/agentpool={node_pool} --timeout=30m",
         )
 
     def traffic_commands(
         self, record: str, source: str, weights: Mapping[str, int], failover: bool
     ) -> tuple[str, ...]:
+        # The record is "<stack>-<source>" (resource_name); modules/dr-azure renders one profile
+        # per record with an external endpoint per cluster, named after the cluster.
+        group, profile = traffic_manager_names(record.removesuffix(f"-{source}"), source)
         base = (
-            "az network traffic-manager endpoint update --resource-group <dns-resource-group> "
-            f"--profile-name <traffic-manager-profile-of-{record}> --type externalEndpoints"
+            f"az network traffic-manager endpoint update --resource-group {group} "
+            f"--profile-name {profile} --type externalEndpoints"
         )
         if failover:
             # Weights must be 1-1000 in Traffic Manager, so the source is disabled, not zeroed.
             return (
                 *(
                     f"{base} --name {t} --endpoint-status Enabled --weight {w}"
-                    for t, w in weights.items()
+                    for t, w in traffic_manager_weights(weights).items()
                 ),
                 f"{base} --name {source} --endpoint-status Disabled",
             )
-        return (
-            f"{base} --name {source} --endpoint-status Enabled",
-            *(f"{base} --name {t} --endpoint-status Disabled" for t in weights),
-        )
+        # Back to what modules/dr-azure renders: every endpoint Enabled, the source first by
+        # priority; the targets stay Enabled for health-based failover.
+        return (f"{base} --name {source} --endpoint-status Enabled",)
 
-    def replica_age_command(self, cluster: str, region: str) -> str:
+    def replica_age_command(
+        self, cluster: str, region: str, *, stack: str, owner: str, target: str
+    ) -> str:
+        # modules/dr-azure replicates a source's checkpoint container into the checkpoint
+        # account of its target (object replication).
+        account = naming.checkpoint_account(stack, owner, target)
         return (
-            f"az storage blob list --account-name <checkpoint-replica-account-of-{cluster}> "
+            f"az storage blob list --account-name {account} "
             "--container-name checkpoints "
             "--query 'max_by(@, &properties.lastModified).properties.lastModified' -o tsv"
         )
+
+    drill_adapter_path = "infra.clouds.azure.drill:AzureDrill"
 
     # -- Terraform ---------------------------------------------------------------------------
     terraform_provider = ProviderSource("azurerm", "hashicorp/azurerm", ">= 4.40.0, < 5.0.0")

@@ -1,0 +1,1 @@
+"""DR drills: execute a failover plan against the clouds' APIs (docs/drills.md)."""
