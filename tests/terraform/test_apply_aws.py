@@ -449,7 +449,7 @@ def _drill_on_terraforms_node_group(aws: MotoServer, s3: Any) -> None:
         )
         (read,) = check.ops
         bucket = read.call.params["Bucket"]
-        s3.put_object(Bucket=bucket, Key="checkpoints/step-1000/model.pt", Body=b"weights")
+        put = s3.put_object(Bucket=bucket, Key="checkpoints/step-1000/model.pt", Body=b"weights")
         found = adapter.evaluate(read, adapter.invoke(adapter.resolve(read.call), "k"))
         assert found.ok and found.value, found
 
@@ -471,6 +471,9 @@ def _drill_on_terraforms_node_group(aws: MotoServer, s3: Any) -> None:
             adapter.invoke(adapter.resolve(op.call), f"back-{n}")
         after = adapter.evaluate(size, adapter.invoke(size.call, "k")).value
         assert after == before
-        s3.delete_object(Bucket=bucket, Key="checkpoints/step-1000/model.pt")
+        # The bucket is versioned: delete the version itself, so the destroy finds it empty.
+        s3.delete_object(
+            Bucket=bucket, Key="checkpoints/step-1000/model.pt", VersionId=put["VersionId"]
+        )
     finally:
         prepared.close()

@@ -57,23 +57,17 @@ line and serves until SIGTERM or SIGINT.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import hashlib
 import json
 import re
-import signal
-import socket
 import sys
-import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
+
+from tools.endpoints.base import EndpointHandler, LocalEndpoint, serve_main
 
 __all__ = ["AlicloudEndpoint", "main"]
 
@@ -284,99 +278,74 @@ class _State:
         }
 
 
-class AlicloudEndpoint:
+class _Handler(EndpointHandler):
+    api: AlicloudEndpoint
+    server_version = "infra-alicloud-endpoint/1"
+    content_type = "application/json;charset=utf-8"
+
+    def _serve_api(self, method: str, path: str, params: dict[str, str], raw: bytes) -> None:
+        kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        body: Any = None
+        if raw and kind == "application/x-www-form-urlencoded":
+            params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        elif raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                self._error("roa", ApiError(400, "ErrorInvalidParameter", "the body is not JSON"))
+                return
+        style = "rpc" if path in ("", "/") else "roa"
+        if not self.headers.get("Authorization") and "Signature" not in params:
+            self._error(
+                style, ApiError(400, "IncompleteSignature", "The request signature is missing.")
+            )
+            return
+        try:
+            style, _, status, answer = self.api.handle(
+                method, path, params, body, self.headers.get("x-acs-action")
+            )
+        except _Failed as failed:
+            self._error(failed.style, failed.error)
+            return
+        request_id = str(uuid.uuid4()).upper()
+        if style == "rpc":
+            answer = {"RequestId": request_id, **answer}
+        elif isinstance(answer, dict) and "task_id" in answer:
+            answer = {**answer, "request_id": request_id}
+        self._send(status, answer, [("x-acs-request-id", request_id)])
+
+    def _error(self, style: str, error: ApiError) -> None:
+        request_id = str(uuid.uuid4()).upper()
+        if style == "rpc":
+            body: dict[str, Any] = {
+                "RequestId": request_id,
+                "HostId": self.headers.get("Host", ""),
+                "Code": error.code,
+                "Message": error.message,
+                "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}",
+            }
+        else:
+            body = {
+                "code": error.code,
+                "message": error.message,
+                "requestId": request_id,
+                "status": error.status,
+            }
+        self._send(error.status, body, [("x-acs-request-id", request_id)])
+
+
+class AlicloudEndpoint(LocalEndpoint[_State]):
     """The local endpoint (see the module docstring). ``with AlicloudEndpoint(seed) as api:``
     starts it on a free loopback port; ``api.url`` is what ``--endpoint alicloud=`` takes."""
 
-    def __init__(
-        self,
-        seed: Mapping[str, Any] | None = None,
-        time_factor: float = 1.0,
-        host: str = "127.0.0.1",
-        port: int = 0,
-    ) -> None:
-        if time_factor < 0:
-            raise ValueError("time_factor must be >= 0")
-        self.time_factor = time_factor
-        self._lock = threading.RLock()
-        self._counts: Counter[str] = Counter()
-        self._faults: dict[str, list[tuple[int, str, str]]] = {}
-        self._state = _State(seed or {})
-        self._address = (host, port)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
+    handler = _Handler
+    thread_name = "alicloud-endpoint"
+    infra_fault_message = "The request has failed due to a temporary failure."
 
-    # -- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> AlicloudEndpoint:
-        if self._server is not None:
-            return self
-        endpoint = self
-
-        class Handler(_Handler):
-            api = endpoint
-
-        server = ThreadingHTTPServer(self._address, Handler)
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="alicloud-endpoint",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, and end the kept-alive connections too (a stopped endpoint is down)."""
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        with self._lock:
-            connections, self._connections = self._connections, set()
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> AlicloudEndpoint:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the endpoint is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+    def _new_state(self, seed: Mapping[str, Any]) -> _State:
+        return _State(seed)
 
     # -- seams -------------------------------------------------------------------------------
-    def seed(self, seed: Mapping[str, Any]) -> None:
-        """Replace all state by ``seed`` (call counts and pending faults stay)."""
-        state = _State(seed)
-        with self._lock:
-            self._state = state
-
-    def calls(self) -> dict[str, int]:
-        """Requests served so far, by ``"<HTTP method> <operation>"``."""
-        with self._lock:
-            return dict(self._counts)
-
-    def reset_calls(self) -> None:
-        with self._lock:
-            self._counts.clear()
-
     def fail_next(
         self,
         operation: str,
@@ -386,8 +355,7 @@ class AlicloudEndpoint:
         count: int = 1,
     ) -> None:
         """The next ``count`` calls of ``operation`` answer this error instead."""
-        with self._lock:
-            self._faults.setdefault(operation, []).extend([(status, code, message)] * count)
+        super().fail_next(operation, status, code, message, count)
 
     # -- dispatch ----------------------------------------------------------------------------
     def handle(
@@ -396,11 +364,10 @@ class AlicloudEndpoint:
         """(style, operation, status, answer) of one request."""
         style, operation = self._route(method, path, params, action)
         with self._lock:
-            self._counts[f"{method} {operation}"] += 1
-            faults = self._faults.get(operation)
-            if faults:
-                status, code, message = faults.pop(0)
-                raise _Failed(style, operation, ApiError(status, code, message))
+            self._count(f"{method} {operation}")
+            fault = self._take_fault(operation)
+            if fault is not None:
+                raise _Failed(style, operation, ApiError(*fault))
             try:
                 return style, operation, 200, self._answer(operation, path, params, body)
             except ApiError as exc:
@@ -806,162 +773,13 @@ class _Failed(Exception):
         self.error = error
 
 
-class _Handler(BaseHTTPRequestHandler):
-    api: AlicloudEndpoint
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # 40 ms to 2 ms a call on loopback
-    server_version = "infra-alicloud-endpoint/1"
-
-    def setup(self) -> None:
-        super().setup()
-        with self.api._lock:
-            self.api._connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.api._lock:
-            self.api._connections.discard(self.connection)
-        super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_PUT(self) -> None:
-        self._serve("PUT")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def _serve(self, method: str) -> None:
-        parts = urlsplit(self.path)  # origin form, or absolute form through a "proxy"
-        path = parts.path or "/"
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        if path.startswith("/_infra/"):
-            self._infra(method, path, raw)
-            return
-        params = dict(parse_qsl(parts.query, keep_blank_values=True))
-        kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        body: Any = None
-        if raw and kind == "application/x-www-form-urlencoded":
-            params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-        elif raw:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                self._error("roa", ApiError(400, "ErrorInvalidParameter", "the body is not JSON"))
-                return
-        style = "rpc" if path in ("", "/") else "roa"
-        if not self.headers.get("Authorization") and "Signature" not in params:
-            self._error(
-                style, ApiError(400, "IncompleteSignature", "The request signature is missing.")
-            )
-            return
-        try:
-            style, _, status, answer = self.api.handle(
-                method, path, params, body, self.headers.get("x-acs-action")
-            )
-        except _Failed as failed:
-            self._error(failed.style, failed.error)
-            return
-        request_id = str(uuid.uuid4()).upper()
-        if style == "rpc":
-            answer = {"RequestId": request_id, **answer}
-        elif isinstance(answer, dict) and "task_id" in answer:
-            answer = {**answer, "request_id": request_id}
-        self._send(status, answer, request_id)
-
-    def _infra(self, method: str, path: str, raw: bytes) -> None:
-        try:
-            data = json.loads(raw) if raw else {}
-        except ValueError:
-            self._send(400, {"error": "the body is not JSON"})
-            return
-        if path == "/_infra/calls" and method == "GET":
-            self._send(200, {"calls": self.api.calls()})
-        elif path == "/_infra/calls" and method == "DELETE":
-            self.api.reset_calls()
-            self._send(200, {"ok": True})
-        elif path == "/_infra/seed" and method == "POST":
-            try:
-                self.api.seed(data)
-            except (KeyError, TypeError, ValueError) as exc:
-                self._send(400, {"error": f"bad seed: {exc!r}"})
-                return
-            self._send(200, {"ok": True})
-        elif path == "/_infra/fail" and method == "POST":
-            try:
-                self.api.fail_next(
-                    str(data["operation"]),
-                    int(data.get("status", 503)),
-                    str(data.get("code", "ServiceUnavailable")),
-                    str(data.get("message", "The request has failed due to a temporary failure.")),
-                    int(data.get("count", 1)),
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                self._send(400, {"error": f"bad fault: {exc!r}"})
-                return
-            self._send(200, {"ok": True})
-        else:
-            self._send(404, {"error": f"no {method} {path}"})
-
-    def _error(self, style: str, error: ApiError) -> None:
-        request_id = str(uuid.uuid4()).upper()
-        if style == "rpc":
-            body: dict[str, Any] = {
-                "RequestId": request_id,
-                "HostId": self.headers.get("Host", ""),
-                "Code": error.code,
-                "Message": error.message,
-                "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}",
-            }
-        else:
-            body = {
-                "code": error.code,
-                "message": error.message,
-                "requestId": request_id,
-                "status": error.status,
-            }
-        self._send(error.status, body, request_id)
-
-    def _send(self, status: int, body: Any, request_id: str | None = None) -> None:
-        data = json.dumps(body).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json;charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        if request_id:
-            self.send_header("x-acs-request-id", request_id)
-        self.end_headers()
-        self.wfile.write(data)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.endpoints.alicloud", description=__doc__.splitlines()[0]
+    return serve_main(
+        "python -m tools.endpoints.alicloud",
+        __doc__,
+        lambda seed, args: AlicloudEndpoint(seed, args.time_factor, args.host, args.port),
+        argv,
     )
-    parser.add_argument("--seed", required=True, help="the neutral seed (JSON file)")
-    parser.add_argument("--time-factor", type=float, default=1.0)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    args = parser.parse_args(argv)
-    with open(args.seed, encoding="utf-8") as handle:
-        seed = json.load(handle)
-    stopped = threading.Event()
-
-    def stop(signum: int, frame: Any) -> None:
-        stopped.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    with AlicloudEndpoint(seed, args.time_factor, args.host, args.port) as api:
-        print(api.url, flush=True)
-        stopped.wait()
-    return 0
 
 
 if __name__ == "__main__":

@@ -65,16 +65,13 @@ import inspect
 import io
 import json
 import re
-import signal
 import sys
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -108,6 +105,7 @@ from infra.clouds.aws.drill import (
     usage_dimensions,
 )
 from infra.clouds.base import dr_module_name
+from tools.endpoints.base import Endpoint, serve_main
 
 __all__ = ["SHRINK_SECONDS", "AwsEndpoint", "main"]
 
@@ -163,7 +161,7 @@ class _State:
     buckets: dict[str, str] = field(default_factory=dict)  # checkpoint bucket -> region
 
 
-class AwsEndpoint:
+class AwsEndpoint(Endpoint[tuple[str, str]]):
     """The local endpoint (see the module docstring). ``with AwsEndpoint(seed) as api:`` starts
     it on a free loopback port; ``api.url`` is what ``--endpoint aws=`` takes."""
 
@@ -182,11 +180,9 @@ class AwsEndpoint:
         self._stopping = threading.Event()
         self._writer: threading.Thread | None = None
         self._initial = dict(seed or {})
-        self._lock = threading.RLock()
+        super().__init__()  # the lock, the counts and the faults
         self._seeding = threading.Lock()
         self._state = _State()
-        self._counts: Counter[tuple[str, str]] = Counter()
-        self._faults: dict[str, list[tuple[int, str, str]]] = {}
         self._address = (host, port)
         self._server: _Server | None = None
         self._patches: list[tuple[object, str, object]] = []
@@ -233,17 +229,6 @@ class AwsEndpoint:
                 _ACTIVE.remove(self)
                 moto_api_backend.reset()
 
-    def __enter__(self) -> AwsEndpoint:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     @property
     def url(self) -> str:
         if self._server is None:
@@ -262,28 +247,6 @@ class AwsEndpoint:
                 moto_api_backend.reset()
                 self._state = _State()
             _Seeder(self, seed).run()
-
-    def calls(self) -> dict[tuple[str, str], int]:
-        """Requests served so far, by (HTTP method, ``"<service>.<Operation>"``)."""
-        with self._lock:
-            return dict(self._counts)
-
-    def reset_calls(self) -> None:
-        with self._lock:
-            self._counts.clear()
-
-    def fail_next(
-        self,
-        operation: str,
-        status: int = 503,
-        code: str = "ServiceUnavailable",
-        message: str = "Service Unavailable",
-        count: int = 1,
-    ) -> None:
-        """The next ``count`` calls of ``operation`` (``"eks.UpdateNodegroupConfig"``) answer
-        this error, in the protocol's error shape, instead of reaching moto."""
-        with self._lock:
-            self._faults.setdefault(operation, []).extend([(status, code, message)] * count)
 
     def set_quota(
         self, region: str, code: str, limit: float, used: float = 0, *, name: str | None = None
@@ -357,9 +320,8 @@ class AwsEndpoint:
         operation, protocol = self._operations.name(environ, body)
         with self._lock:
             if environ.get("HTTP_X_INFRA_SEED") != "1":
-                self._counts[(method, operation)] += 1
-            faults = self._faults.get(operation)
-            fault = faults.pop(0) if faults else None
+                self._count((method, operation))
+            fault = self._take_fault(operation)
         if fault is not None:
             return _fault(protocol, *fault, start_response)
         return self._moto(environ, start_response)
@@ -371,35 +333,10 @@ class AwsEndpoint:
     def _infra(
         self, method: str, path: str, raw: bytes, start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        try:
-            data = json.loads(raw) if raw else {}
-        except ValueError:
-            return _json(start_response, 400, {"error": "the body is not JSON"})
-        if path == "/_infra/calls" and method == "GET":
-            calls = {f"{m} {op}": n for (m, op), n in sorted(self.calls().items())}
-            return _json(start_response, 200, {"calls": calls})
-        if path == "/_infra/calls" and method == "DELETE":
-            self.reset_calls()
-            return _json(start_response, 200, {"ok": True})
-        if path == "/_infra/seed" and method == "POST":
-            try:
-                self.seed(data)
-            except (KeyError, TypeError, ValueError) as exc:
-                return _json(start_response, 400, {"error": f"bad seed: {exc!r}"})
-            return _json(start_response, 200, {"ok": True})
-        if path == "/_infra/fail" and method == "POST":
-            try:
-                self.fail_next(
-                    str(data["operation"]),
-                    int(data.get("status", 503)),
-                    str(data.get("code", "ServiceUnavailable")),
-                    str(data.get("message", "Service Unavailable")),
-                    int(data.get("count", 1)),
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                return _json(start_response, 400, {"error": f"bad fault: {exc!r}"})
-            return _json(start_response, 200, {"ok": True})
-        return _json(start_response, 404, {"error": f"no {method} {path}"})
+        return _json(start_response, *self._infra_answer(method, path, raw))
+
+    def _call_names(self) -> dict[str, int]:
+        return {f"{m} {op}": n for (m, op), n in sorted(self.calls().items())}
 
     # -- patches ---------------------------------------------------------------------------------
     def _patch(self) -> None:
@@ -995,34 +932,23 @@ class _Server(ThreadedMotoServer):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.endpoints.aws", description=(__doc__ or "").splitlines()[0]
-    )
-    parser.add_argument("--seed", required=True, help="the neutral seed (JSON file)")
-    parser.add_argument("--time-factor", type=float, default=1.0)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument(
-        "--checkpoint-every",
-        type=float,
-        default=300.0,
-        help="rewrite each seeded checkpoint every this many simulated seconds (0: never)",
-    )
-    args = parser.parse_args(argv)
-    with open(args.seed, encoding="utf-8") as handle:
-        seed = json.load(handle)
-    stopped = threading.Event()
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--checkpoint-every",
+            type=float,
+            default=300.0,
+            help="rewrite each seeded checkpoint every this many simulated seconds (0: never)",
+        )
 
-    def stop(signum: int, frame: Any) -> None:
-        stopped.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    every = args.checkpoint_every or None
-    with AwsEndpoint(seed, args.time_factor, args.host, args.port, every) as api:
-        print(api.url, flush=True)
-        stopped.wait()
-    return 0
+    return serve_main(
+        "python -m tools.endpoints.aws",
+        __doc__,
+        lambda seed, args: AwsEndpoint(
+            seed, args.time_factor, args.host, args.port, args.checkpoint_every or None
+        ),
+        argv,
+        options,
+    )
 
 
 if __name__ == "__main__":

@@ -65,25 +65,20 @@ line and serves until SIGTERM or SIGINT.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import signal
 import sys
-import threading
 import time
 import uuid
-from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 from infra.clouds.azure import naming
 from infra.clouds.azure.cloud import traffic_manager_names
 from infra.clouds.base import short_hash
+from tools.endpoints.base import EndpointHandler, LocalEndpoint, serve_main
 
 __all__ = ["API_VERSIONS", "AzureEndpoint", "family_of", "main"]
 
@@ -319,95 +314,73 @@ class _State:
             self.profiles[(profile.resource_group.lower(), profile.name.lower())] = profile
 
 
+# -- HTTP -------------------------------------------------------------------------------------
+
+
+class _Handler(EndpointHandler):
+    api: AzureEndpoint
+    server_version = "infra-azure-endpoint/1"
+    content_type = "application/json; charset=utf-8"
+
+    def do_PATCH(self) -> None:
+        self._serve("PATCH")
+
+    def _serve_api(self, method: str, path: str, params: dict[str, str], raw: bytes) -> None:
+        auth = self.headers.get("Authorization") or ""
+        if not auth.lower().startswith("bearer ") or not auth[7:].strip():
+            self._error(
+                ApiError(
+                    401,
+                    "AuthenticationFailed",
+                    "Authentication failed. The 'Authorization' header is missing.",
+                )
+            )
+            return
+        body: Any = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                self._error(ApiError(400, "InvalidRequestContent", "The body is not JSON."))
+                return
+        headers = {
+            "if-match": self.headers.get("If-Match") or "",
+            "base": f"http://{self.headers.get('Host') or self.api.url.removeprefix('http://')}",
+        }
+        try:
+            status, answer, extra = self.api.handle(method, path, params, body, headers)
+        except ApiError as error:
+            self._error(error)
+            return
+        self._send(status, answer, extra.items())
+
+    def _error(self, error: ApiError) -> None:
+        self._send(error.status, {"error": {"code": error.code, "message": error.message}})
+
+    def _send(self, status: int, body: Any, headers: Iterable[tuple[str, str]] = ()) -> None:
+        request_id = str(uuid.uuid4())
+        ids = [("x-ms-request-id", request_id), ("x-ms-correlation-request-id", request_id)]
+        client_id = self.headers.get("x-ms-client-request-id")
+        if client_id:
+            ids.append(("x-ms-client-request-id", client_id))
+        super()._send(status, body, [*ids, *headers])
+
+
 # -- the endpoint -----------------------------------------------------------------------------
 
 
-class AzureEndpoint:
+class AzureEndpoint(LocalEndpoint[_State]):
     """The local endpoint (see the module docstring). ``with AzureEndpoint(seed) as api:``
     starts it on a free loopback port; ``api.url`` is what ``--endpoint azure=`` takes."""
 
-    def __init__(
-        self,
-        seed: Mapping[str, Any] | None = None,
-        time_factor: float = 1.0,
-        host: str = "127.0.0.1",
-        port: int = 0,
-    ) -> None:
-        if time_factor < 0:
-            raise ValueError("time_factor must be >= 0")
-        self.time_factor = time_factor
-        self._lock = threading.RLock()
-        self._counts: Counter[str] = Counter()
-        self._faults: dict[str, list[tuple[int, str, str]]] = {}
-        self._state = _State(seed or {})
-        self._address = (host, port)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+    handler = _Handler
+    thread_name = "azure-endpoint"
+    infra_fault_message = "The server is currently unable to handle it."
 
-    # -- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> AzureEndpoint:
-        if self._server is not None:
-            return self
-        endpoint = self
-
-        class Handler(_Handler):
-            api = endpoint
-
-        server = ThreadingHTTPServer(self._address, Handler)
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},  # stop() returns within 50 ms
-            name="azure-endpoint",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> AzureEndpoint:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the endpoint is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+    def _new_state(self, seed: Mapping[str, Any]) -> _State:
+        return _State(seed)
 
     # -- seams -------------------------------------------------------------------------------
-    def seed(self, seed: Mapping[str, Any]) -> None:
-        """Replace all state by ``seed`` (call counts and pending faults stay)."""
-        state = _State(seed)
-        with self._lock:
-            self._state = state
-
-    def calls(self) -> dict[str, int]:
-        """Requests served so far, by ``"<HTTP method> <OperationId>"``."""
-        with self._lock:
-            return dict(self._counts)
-
-    def reset_calls(self) -> None:
-        with self._lock:
-            self._counts.clear()
-
     def fail_next(
         self,
         operation: str,
@@ -417,8 +390,7 @@ class AzureEndpoint:
         count: int = 1,
     ) -> None:
         """The next ``count`` calls of ``operation`` (an OperationId) answer this error."""
-        with self._lock:
-            self._faults.setdefault(operation, []).extend([(status, code, message)] * count)
+        super().fail_next(operation, status, code, message, count)
 
     # -- dispatch ----------------------------------------------------------------------------
     def handle(
@@ -432,15 +404,14 @@ class AzureEndpoint:
         """(status, answer, extra headers) of one authorized request."""
         operation, match = _route(method, path)
         with self._lock:
-            self._counts[f"{method} {operation}"] += 1
+            self._count(f"{method} {operation}")
             if match is None:
                 raise ApiError(
                     404, "NotFound", f"The requested resource {method} {path} was not found."
                 )
-            faults = self._faults.get(operation)
-            if faults:
-                status, code, message = faults.pop(0)
-                raise ApiError(status, code, message)
+            fault = self._take_fault(operation)
+            if fault is not None:
+                raise ApiError(*fault)
             version = params.get("api-version")
             if not version:
                 raise ApiError(
@@ -931,146 +902,13 @@ def _patch_endpoint(endpoint: dict[str, Any], body: Any) -> None:
         endpoint["target"] = str(properties["target"])
 
 
-# -- HTTP -------------------------------------------------------------------------------------
-
-
-class _Handler(BaseHTTPRequestHandler):
-    api: AzureEndpoint
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # 40 ms to 2 ms a call on loopback
-    server_version = "infra-azure-endpoint/1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_PUT(self) -> None:
-        self._serve("PUT")
-
-    def do_PATCH(self) -> None:
-        self._serve("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def _serve(self, method: str) -> None:
-        parts = urlsplit(self.path)  # origin form, or absolute form through a "proxy"
-        path = parts.path or "/"
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        if path.startswith("/_infra/"):
-            self._infra(method, path, raw)
-            return
-        params = dict(parse_qsl(parts.query, keep_blank_values=True))
-        auth = self.headers.get("Authorization") or ""
-        if not auth.lower().startswith("bearer ") or not auth[7:].strip():
-            self._error(
-                ApiError(
-                    401,
-                    "AuthenticationFailed",
-                    "Authentication failed. The 'Authorization' header is missing.",
-                )
-            )
-            return
-        body: Any = None
-        if raw:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                self._error(ApiError(400, "InvalidRequestContent", "The body is not JSON."))
-                return
-        headers = {
-            "if-match": self.headers.get("If-Match") or "",
-            "base": f"http://{self.headers.get('Host') or self.api.url.removeprefix('http://')}",
-        }
-        try:
-            status, answer, extra = self.api.handle(method, path, params, body, headers)
-        except ApiError as error:
-            self._error(error)
-            return
-        self._send(status, answer, extra)
-
-    def _infra(self, method: str, path: str, raw: bytes) -> None:
-        try:
-            data = json.loads(raw) if raw else {}
-        except ValueError:
-            self._send(400, {"error": "the body is not JSON"})
-            return
-        if path == "/_infra/calls" and method == "GET":
-            self._send(200, {"calls": self.api.calls()})
-        elif path == "/_infra/calls" and method == "DELETE":
-            self.api.reset_calls()
-            self._send(200, {"ok": True})
-        elif path == "/_infra/seed" and method == "POST":
-            try:
-                self.api.seed(data)
-            except (KeyError, TypeError, ValueError) as exc:
-                self._send(400, {"error": f"bad seed: {exc!r}"})
-                return
-            self._send(200, {"ok": True})
-        elif path == "/_infra/fail" and method == "POST":
-            try:
-                self.api.fail_next(
-                    str(data["operation"]),
-                    int(data.get("status", 503)),
-                    str(data.get("code", "ServiceUnavailable")),
-                    str(data.get("message", "The server is currently unable to handle it.")),
-                    int(data.get("count", 1)),
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                self._send(400, {"error": f"bad fault: {exc!r}"})
-                return
-            self._send(200, {"ok": True})
-        else:
-            self._send(404, {"error": f"no {method} {path}"})
-
-    def _error(self, error: ApiError) -> None:
-        self._send(error.status, {"error": {"code": error.code, "message": error.message}})
-
-    def _send(self, status: int, body: Any, extra: Mapping[str, str] | None = None) -> None:
-        data = json.dumps(body).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        request_id = str(uuid.uuid4())
-        self.send_header("x-ms-request-id", request_id)
-        self.send_header("x-ms-correlation-request-id", request_id)
-        client_id = self.headers.get("x-ms-client-request-id")
-        if client_id:
-            self.send_header("x-ms-client-request-id", client_id)
-        for key, value in (extra or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.endpoints.azure", description=(__doc__ or "").splitlines()[0]
+    return serve_main(
+        "python -m tools.endpoints.azure",
+        __doc__,
+        lambda seed, args: AzureEndpoint(seed, args.time_factor, args.host, args.port),
+        argv,
     )
-    parser.add_argument("--seed", required=True, help="the neutral seed (JSON file)")
-    parser.add_argument("--time-factor", type=float, default=1.0)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    args = parser.parse_args(argv)
-    with open(args.seed, encoding="utf-8") as handle:
-        seed = json.load(handle)
-    stopped = threading.Event()
-
-    def stop(signum: int, frame: Any) -> None:
-        stopped.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    with AzureEndpoint(seed, args.time_factor, args.host, args.port) as api:
-        print(api.url, flush=True)
-        stopped.wait()
-    return 0
 
 
 if __name__ == "__main__":
