@@ -33,9 +33,7 @@ sys.path.insert(0, str(ROOT))
 from infra.drill.executor import Settings  # noqa: E402
 from infra.drill.run import execute, prepare  # noqa: E402
 from infra.pipeline import resolve_paths  # noqa: E402
-from tools.endpoints.alicloud import AlicloudEndpoint  # noqa: E402
-from tools.endpoints.aws import AwsEndpoint  # noqa: E402
-from tools.endpoints.azure import AzureEndpoint  # noqa: E402
+from tools.endpoints import local_endpoints  # noqa: E402
 from tools.endpoints.seed import seed_of  # noqa: E402
 
 GOAL = 1.2
@@ -52,12 +50,9 @@ def main() -> int:
         os.environ.pop(name, None)
     stack = resolve_paths([str(ROOT / "stacks" / "llm_train.py")]).stacks[0]
     seed = seed_of(stack)
-    with (
-        AwsEndpoint(seed, time_factor=factor) as aws,
-        AzureEndpoint(seed, time_factor=factor) as azure,
-        AlicloudEndpoint(seed, time_factor=factor) as alicloud,
-    ):
-        endpoints = {"aws": aws.url, "azure": azure.url, "alicloud": alicloud.url}
+    with local_endpoints(seed, factor) as running:
+        aws, azure = running["aws"], running["azure"]
+        endpoints = {name: api.url for name, api in running.items()}
         prepared = prepare(stack, "azure:eastus", endpoints)
         plan = prepared.plan
         critical = plan.estimated_rto_minutes * 60 * factor

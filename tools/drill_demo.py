@@ -20,13 +20,10 @@ import json
 import os
 import subprocess
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 
 from infra.pipeline import resolve_paths
-from tools.endpoints.alicloud import AlicloudEndpoint
-from tools.endpoints.aws import AwsEndpoint
-from tools.endpoints.azure import AzureEndpoint
+from tools.endpoints import local_endpoints
 from tools.endpoints.seed import seed_of
 
 
@@ -50,12 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     env.update(ALIBABA_CLOUD_ACCESS_KEY_ID="local", ALIBABA_CLOUD_ACCESS_KEY_SECRET="local")
     for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
         env.pop(name, None)
-    with ExitStack() as stack:
-        endpoints = {
-            "aws": stack.enter_context(AwsEndpoint(seed, time_factor=args.time_factor)),
-            "azure": stack.enter_context(AzureEndpoint(seed, time_factor=args.time_factor)),
-            "alicloud": stack.enter_context(AlicloudEndpoint(seed, time_factor=args.time_factor)),
-        }
+    with local_endpoints(seed, args.time_factor) as endpoints:
         flags = [f"--endpoint={name}={api.url}" for name, api in endpoints.items()]
         for name, api in endpoints.items():
             print(f"local {name} endpoint: {api.url}")
@@ -83,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
         screenshot(html, png)
         print(f"\nscreenshot of the report: {png} (ink {ink_fraction(png):.1%} of the page)")
-    except (FileNotFoundError, RuntimeError, OSError) as exc:
+    except (RuntimeError, OSError, ValueError) as exc:  # no Chromium, a failed or bad shot
         print(f"\nno screenshot of the report: {exc}")
     print(f"reports: {html.parent}/report.{{json,md,html}}")
     return 0 if dry.returncode == 0 and executed.returncode == 0 and back.returncode == 0 else 1

@@ -17,6 +17,7 @@ starting or ending, as journaled): the fault the crash/resume tests inject.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import threading
@@ -345,7 +346,5 @@ class Executor:
 
 def _small(answer: Any, limit: int = 4000) -> Any:
     """An answer for the journal: whole when small, else a note of its size."""
-    import json  # noqa: PLC0415
-
     text = json.dumps(answer, default=str, sort_keys=True)
     return answer if len(text) <= limit else {"truncated": len(text)}

@@ -55,7 +55,10 @@ def prepare(stack: ResolvedStack, outage: str, endpoints: Mapping[str, str]) -> 
     catalog = default_catalog()
     plan = plan_outage(stack, parse_outage(stack, outage), catalog)
     deployed = deploy_plan(stack, catalog)
-    clouds = dict.fromkeys([s.cloud for s in plan.steps] + [c.cloud for c in stack.clusters])
+    # Every step runs on its own cloud (a verify step's pool reads are on a target that has its
+    # own wait step), so these are all the clouds a drill or its failback calls.
+    clouds = dict.fromkeys(s.cloud for s in plan.steps)
+
     adapters: dict[str, DrillAdapter] = {}
     for name in clouds:
         try:
@@ -153,7 +156,7 @@ def report_document(
                 "critical": step.critical,
                 "planned_start_minutes": step.planned_start,
                 "planned_minutes": step.planned_minutes,
-                "status": "started" if status == "started" else status,
+                "status": status,
                 "measured_start_minutes": minutes(started),
                 "measured_minutes": (
                     None

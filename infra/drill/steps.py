@@ -22,7 +22,7 @@ source, then every scaled pool back to the sizes the drill found.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from infra.deploy import DeployedStack
@@ -69,7 +69,7 @@ class DrillStep:
     approval: str | None = None  # a manual-approval step: what the person must do and confirm
     rpo_minutes: int | None = None  # check steps: the newest checkpoint must be this fresh
     cluster: str = ""  # the cluster the step is about (failed cluster or target)
-    commands: tuple[str, ...] = field(default=())  # the runbook's commands for this step
+    commands: tuple[str, ...] = ()  # the runbook's commands for this step
 
 
 def drill_steps(

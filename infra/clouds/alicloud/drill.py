@@ -569,48 +569,16 @@ def _modify_nodepool(adapter: AlicloudDrill, call: Call) -> JSON:
     )
 
 
-def _available_resource(adapter: AlicloudDrill, call: Call) -> JSON:
-    request = ecs_models.DescribeAvailableResourceRequest().from_map(_params(call))
-    return _body(
-        adapter._ecs(call.region).describe_available_resource_with_options(request, _runtime())
-    )
+def _rpc(client: str, request: Any, method: str) -> _Handler:
+    """An ECS or Alidns (RPC) action: its request model filled from the call's parameters and
+    sent with ``<method>`` of the adapter's client for the call's region (``client``: the
+    adapter's ``_ecs`` or ``_dns``)."""
 
+    def handler(adapter: AlicloudDrill, call: Call) -> JSON:
+        sdk = getattr(adapter, client)(call.region)
+        return _body(getattr(sdk, method)(request().from_map(_params(call)), _runtime()))
 
-def _account_attributes(adapter: AlicloudDrill, call: Call) -> JSON:
-    request = ecs_models.DescribeAccountAttributesRequest().from_map(_params(call))
-    return _body(
-        adapter._ecs(call.region).describe_account_attributes_with_options(request, _runtime())
-    )
-
-
-def _gtm_instances(adapter: AlicloudDrill, call: Call) -> JSON:
-    request = dns_models.DescribeDnsGtmInstancesRequest().from_map(_params(call))
-    return _body(
-        adapter._dns(call.region).describe_dns_gtm_instances_with_options(request, _runtime())
-    )
-
-
-def _gtm_strategies(adapter: AlicloudDrill, call: Call) -> JSON:
-    request = dns_models.DescribeDnsGtmAccessStrategiesRequest().from_map(_params(call))
-    return _body(
-        adapter._dns(call.region).describe_dns_gtm_access_strategies_with_options(
-            request, _runtime()
-        )
-    )
-
-
-def _gtm_strategy(adapter: AlicloudDrill, call: Call) -> JSON:
-    request = dns_models.DescribeDnsGtmAccessStrategyRequest().from_map(_params(call))
-    return _body(
-        adapter._dns(call.region).describe_dns_gtm_access_strategy_with_options(request, _runtime())
-    )
-
-
-def _set_access_mode(adapter: AlicloudDrill, call: Call) -> JSON:
-    request = dns_models.SetDnsGtmAccessModeRequest().from_map(_params(call))
-    return _body(
-        adapter._dns(call.region).set_dns_gtm_access_mode_with_options(request, _runtime())
-    )
+    return handler
 
 
 _HANDLERS: dict[tuple[str, str], _Handler] = {
@@ -618,12 +586,32 @@ _HANDLERS: dict[tuple[str, str], _Handler] = {
     ("cs", "DescribeClusterNodePools"): _describe_nodepools,
     ("cs", "DescribeClusterNodePoolDetail"): _describe_nodepool,
     ("cs", "ModifyClusterNodePool"): _modify_nodepool,
-    ("ecs", "DescribeAvailableResource"): _available_resource,
-    ("ecs", "DescribeAccountAttributes"): _account_attributes,
-    ("alidns", "DescribeDnsGtmInstances"): _gtm_instances,
-    ("alidns", "DescribeDnsGtmAccessStrategies"): _gtm_strategies,
-    ("alidns", "DescribeDnsGtmAccessStrategy"): _gtm_strategy,
-    ("alidns", "SetDnsGtmAccessMode"): _set_access_mode,
+    ("ecs", "DescribeAvailableResource"): _rpc(
+        "_ecs",
+        ecs_models.DescribeAvailableResourceRequest,
+        "describe_available_resource_with_options",
+    ),
+    ("ecs", "DescribeAccountAttributes"): _rpc(
+        "_ecs",
+        ecs_models.DescribeAccountAttributesRequest,
+        "describe_account_attributes_with_options",
+    ),
+    ("alidns", "DescribeDnsGtmInstances"): _rpc(
+        "_dns", dns_models.DescribeDnsGtmInstancesRequest, "describe_dns_gtm_instances_with_options"
+    ),
+    ("alidns", "DescribeDnsGtmAccessStrategies"): _rpc(
+        "_dns",
+        dns_models.DescribeDnsGtmAccessStrategiesRequest,
+        "describe_dns_gtm_access_strategies_with_options",
+    ),
+    ("alidns", "DescribeDnsGtmAccessStrategy"): _rpc(
+        "_dns",
+        dns_models.DescribeDnsGtmAccessStrategyRequest,
+        "describe_dns_gtm_access_strategy_with_options",
+    ),
+    ("alidns", "SetDnsGtmAccessMode"): _rpc(
+        "_dns", dns_models.SetDnsGtmAccessModeRequest, "set_dns_gtm_access_mode_with_options"
+    ),
 }
 
 _FINDERS: dict[str, Callable[[AlicloudDrill, str, str], str]] = {
