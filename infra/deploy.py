@@ -4,8 +4,9 @@ A stack with disaster recovery is deployed with the standby pools its failover t
 (pilot-light: zero nodes until a failover; warm-standby: a minimum running; active-active: sized
 to carry the load). :func:`deploy_plan` adds, once, everything the Terraform and Pulumi emitters
 would otherwise each work out again: every cluster's resource name and module inputs, each
-cloud's home region (where its state backend lives), where every Terraform root keeps its state,
-and the calls of the stack-wide DR modules. The emitters only turn it into text; the cost report
+cloud's home region (its stack-wide providers), where every Terraform root keeps its state and
+which state backends ``_global`` creates (:mod:`infra.state`), and the calls of the stack-wide DR
+modules. The emitters only turn it into text; the cost report
 reads :func:`deployed`; the DR plans are made from the stack as the user defined it.
 """
 
@@ -20,7 +21,8 @@ from infra.clouds import CLOUDS, Cloud
 from infra.dr.terraform import DrModuleCall, dr_module_calls
 from infra.inputs import cluster_module_inputs
 from infra.resolve import ResolvedCluster, ResolvedStack
-from infra.values import Block, Value
+from infra.state import DR_ROOT, GLOBAL_ROOT, StateLocation, state_backends, state_locations
+from infra.values import Value
 
 __all__ = [
     "DR_ROOT",
@@ -31,21 +33,6 @@ __all__ = [
     "deploy_plan",
     "deployed",
 ]
-
-# The stack-wide roots: state backends (applied first), and replication, DNS failover and alarms,
-# which act on what the cluster roots create (applied after every one of them).
-GLOBAL_ROOT = "_global"
-DR_ROOT = "_dr"
-
-
-@dataclass(frozen=True, slots=True)
-class StateLocation:
-    """Where a Terraform root keeps its state: a cloud's state backend, in its home region."""
-
-    cloud: str
-    region: str
-    key: str  # "<stack>/<root>.tfstate"
-    backend: Block  # the root's ``backend`` block
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +63,15 @@ class DeployedStack:
 
     stack: ResolvedStack  # as deployed: standby pools among its clusters' pools
     clouds: tuple[Cloud, ...]  # in the order of their first cluster
-    # cloud name -> the region of its first cluster: its state backend, its stack-wide providers
+    # cloud name -> the region of its first cluster: its stack-wide providers (and, unless the
+    # stack's state region says otherwise, its home state backend)
     home_regions: Mapping[str, str]
     clusters: tuple[DeployedCluster, ...]  # stack order
-    global_state: StateLocation  # of the _global root, in the home cloud (the first one)
+    global_state: StateLocation  # of the _global root, in the stack's state region
     dr_calls: tuple[DrModuleCall, ...]  # of the _dr root; () when the stack has no DR failover
     dr_state: StateLocation | None  # of the _dr root, None without DR calls
+    # (cloud, region) of every state backend _global creates (infra.state.state_backends)
+    state_backends: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -89,7 +79,7 @@ class DeployedStack:
 
     @property
     def home(self) -> Cloud:
-        """The stack's first cloud, whose backend holds the stack-wide roots' state."""
+        """The stack's first cloud."""
         return self.clouds[0]
 
     def cluster(self, name: str) -> DeployedCluster:
@@ -114,19 +104,13 @@ def deploy_plan(stack: ResolvedStack, catalog: Catalog) -> DeployedStack:
         for cloud in clouds
     }
 
-    def state(cloud: Cloud, root: str) -> StateLocation:
-        region = home_regions[cloud.name]
-        key = f"{stack.name}/{root}.tfstate"
-        return StateLocation(
-            cloud.name, region, key, cloud.backend_block(stack.name, stack.owner, region, key)
-        )
-
+    locations = state_locations(stack)
     clusters = tuple(
         DeployedCluster(
             cluster,
             CLOUDS[cluster.cloud].resource_name(stack.name, cluster.name),
             MappingProxyType(cluster_module_inputs(stack, cluster)),
-            state(CLOUDS[cluster.cloud], cluster.name),
+            locations[cluster.name],
         )
         for cluster in stack.clusters
     )
@@ -136,7 +120,8 @@ def deploy_plan(stack: ResolvedStack, catalog: Catalog) -> DeployedStack:
         clouds=clouds,
         home_regions=MappingProxyType(home_regions),
         clusters=clusters,
-        global_state=state(clouds[0], GLOBAL_ROOT),
+        global_state=locations[GLOBAL_ROOT],
         dr_calls=calls,
-        dr_state=state(clouds[0], DR_ROOT) if calls else None,
+        dr_state=locations.get(DR_ROOT) if calls else None,
+        state_backends=state_backends(stack),
     )

@@ -95,6 +95,9 @@ class Cluster(_Component):
     kubernetes_version: StrictStr | None = None
     zones: tuple[StrictStr, ...] | None = None
     gpu_capacity: dict[StrictStr, StrictInt] = Field(default_factory=dict)
+    # Needs no checkpoints to recover (inference serving a model image): its failover pairs
+    # need no data path, and the planner checks none. An explicit opt-out, never a default.
+    stateless: StrictBool = False
 
 
 class DisasterRecovery(_Component):
@@ -105,6 +108,15 @@ class DisasterRecovery(_Component):
     strategy: StrictStr = "pilot-light"
     failover: dict[StrictStr, tuple[StrictStr, ...]] = Field(default_factory=dict)
     allow_gpu_substitution: dict[StrictStr, tuple[StrictStr, ...]] = Field(default_factory=dict)
+    # GPU models whose standby pools may use nodes with fewer GPUs (or no RDMA) than the pools
+    # they stand in for: work that is not split over the GPUs of one node.
+    allow_shape_change: tuple[StrictStr, ...] = ()
+    # "CLOUD:REGION" where the stack-wide roots (_global, _dr) keep their state; default: the
+    # region of the stack's first cluster. Cluster roots keep theirs in their own region.
+    state_region: StrictStr | None = None
+    # A second region of the state region's cloud that holds a replica of the stack-wide roots'
+    # state, so a failover can still apply _dr when the state region is down.
+    state_replica_region: StrictStr | None = None
 
 
 class Stack(_Model):

@@ -87,6 +87,7 @@ class ResolvedCluster:
     kubernetes_version: str
     pools: tuple[ResolvedPool, ...]
     gpu_capacity: Mapping[str, int]
+    stateless: bool = False  # Cluster.stateless: no checkpoints to carry over in a failover
 
     def gpus_in_use(self) -> dict[str, int]:
         """Per GPU model, what the cluster's own pools may use (their max)."""

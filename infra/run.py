@@ -228,6 +228,7 @@ def _operate(
 ) -> tuple[Changes | None, str]:
     """What one root does for ``run.operation``: its changes and a line for the user."""
     operation = run.operation
+    _refuse_moved_backend(run, root, directory)  # before any init could start afresh elsewhere
     state_root = backends.is_state_root(root)
     if operation == BOOTSTRAP:
         return _bootstrap(run, root, terraform, directory, backends)
@@ -490,6 +491,8 @@ class _Backends:
         if root is None:
             return {}
         run = self._run
+        if _moved_backend(run.out / root.path) is not None:
+            return {}  # its own operation says what to do; an init here would start afresh
         terraform = Terraform(run.out / root.path, env=dict(run.env), timeout=run.timeout)
         try:
             terraform.init()
@@ -519,16 +522,104 @@ def _setting(value: object) -> str:
 
 
 def _backend(directory: Path) -> dict[str, str] | None:
-    """The settings of a root's ``backend`` block (its own files, not overrides), unquoted."""
-    for path in sorted(directory.glob("*.tf")):
-        if path.name.endswith("_override.tf"):
-            continue
-        for found in _BACKEND.finditer(path.read_text(encoding="utf-8")):
-            return {
-                key: value[1:-1] if value.startswith('"') and value.endswith('"') else value
-                for key, value in _ATTRIBUTE.findall(found.group(2))
-            }
+    """The settings of the ``backend`` block a root's files configure, unquoted."""
+    found = _effective_backend(directory)
+    return None if found is None else found[1]
+
+
+def _effective_backend(directory: Path) -> tuple[str, dict[str, str]] | None:
+    """(type, settings) of the backend Terraform would use here: the root's own ``backend``
+    block, replaced by the one of the last override file (in name order) that has one, as
+    Terraform merges override files (developer.hashicorp.com/terraform/language/files/override):
+    a ``backend_override.tf`` that switches a root to its state replica counts."""
+    paths = sorted(directory.glob("*.tf"))
+    own = [p for p in paths if not _is_override(p.name)]
+    overrides = [p for p in paths if _is_override(p.name)]
+    found: tuple[str, dict[str, str]] | None = None
+    for path in own:
+        found = _first_backend(path)
+        if found is not None:
+            break
+    for path in overrides:
+        found = _first_backend(path) or found
+    return found
+
+
+def _is_override(name: str) -> bool:
+    return name == "override.tf" or name.endswith("_override.tf")
+
+
+def _first_backend(path: Path) -> tuple[str, dict[str, str]] | None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for found in _BACKEND.finditer(text):
+        return found.group(1), {
+            key: value[1:-1] if value.startswith('"') and value.endswith('"') else value
+            for key, value in _ATTRIBUTE.findall(found.group(2))
+        }
+    if empty := _EMPTY_BACKEND.search(text):
+        return empty.group(1), {}
     return None
+
+
+# Settings that say where a backend keeps a root's state: a change of any of them points the root
+# at another object (S3 and OSS: bucket, prefix, key, region; azurerm: account, container, key;
+# local: path). The others (encryption, locking, endpoints) do not move the state.
+_LOCATION_SETTINGS = (
+    "bucket",
+    "prefix",
+    "key",
+    "region",
+    "workspace_key_prefix",
+    "resource_group_name",
+    "storage_account_name",
+    "container_name",
+    "path",
+)
+# What `terraform init` records of the backend it initialized (type and configuration).
+_INITIALIZED_BACKEND = ".terraform/terraform.tfstate"
+
+
+def _moved_backend(directory: Path) -> str | None:
+    """ "OLD -> NEW" when the backend a root was initialized with (its ``.terraform``) keeps its
+    state somewhere else than the backend its files now configure, else None.
+
+    The runner initializes with ``-reconfigure``, which forgets the old backend without moving
+    anything: after a render moved a root's state (its backend now in its own region, say),
+    that would start from an empty state and plan to create everything again. A root last
+    initialized with local state (an interrupted bootstrap) is left to the bootstrap checks."""
+    try:
+        recorded = json.loads((directory / _INITIALIZED_BACKEND).read_text(encoding="utf-8"))
+        old_type = str(recorded["backend"]["type"])
+        old = recorded["backend"].get("config") or {}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    current = _effective_backend(directory)
+    if current is None or old_type == "local" or not isinstance(old, Mapping):
+        return None
+    new_type, new = current
+    moved = old_type != new_type or any(
+        old.get(name) is not None and str(old[name]) != new[name]
+        for name in _LOCATION_SETTINGS
+        if name in new
+    )
+    if not moved:
+        return None
+    return f"{_describe(old_type, old)} -> {_describe(new_type, new)}"
+
+
+def _describe(kind: str, settings: Mapping[str, object]) -> str:
+    shown = [f"{k}={settings[k]}" for k in _LOCATION_SETTINGS if settings.get(k) is not None]
+    return " ".join([kind, *shown])
+
+
+def _refuse_moved_backend(run: Run, root: Root, directory: Path) -> None:
+    moved = _moved_backend(directory)
+    if moved is not None:
+        raise InfraError(
+            f"{root.path}: its state backend changed since it was initialized ({moved}); move "
+            f"the state first: cd {directory} && terraform init -migrate-state (to a replica "
+            "that already holds it: terraform init -reconfigure), see docs/state.md"
+        )
 
 
 def _state_modules(directory: Path) -> list[str]:
@@ -805,6 +896,7 @@ def _write_overrides(
 
 _BLOCK = re.compile(r'^(provider "aws"|  backend "s3") \{\n(.*?)^\s*\}\n', re.M | re.S)
 _BACKEND = re.compile(r'^  backend "([a-z0-9_]+)" \{\n(.*?)^\s*\}\n', re.M | re.S)
+_EMPTY_BACKEND = re.compile(r'^\s*backend "([a-z0-9_]+)"\s*\{\s*\}', re.M)
 _ATTRIBUTE = re.compile(r"^\s*([a-z_]+)\s*=\s*(.+?)\s*$", re.M)
 
 

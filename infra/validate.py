@@ -27,6 +27,7 @@ from infra.resolve import (
     choose_gpu_offer,
     gpus_in_use,
 )
+from infra.state import backend_regions, is_home
 
 __all__ = [
     "MAX_GPUS",
@@ -176,7 +177,7 @@ def _stack(stack: Stack, report: _Report, catalog: Catalog) -> ResolvedStack | N
 
     clouds_used = sorted({c.cloud for c in stack.clusters if c.cloud in CLOUDS})
     if _NAME.fullmatch(stack.name) and stack.owner.isprintable():
-        _state_backend_names(stack, clouds_used, report)
+        _state_backend_names(stack, report, catalog)
     for key, value in sorted(stack.tags.items()):
         if not (key.isprintable() and value.isprintable()):
             # No cloud takes these, and a key is written into HCL and Pulumi programs as is.
@@ -211,18 +212,27 @@ def _stack(stack: Stack, report: _Report, catalog: Catalog) -> ResolvedStack | N
     )
 
 
-def _state_backend_names(stack: Stack, clouds_used: Sequence[str], report: _Report) -> None:
-    """Each cloud's state backend module is named after the stack (modules/state-backend-*)."""
-    for cloud_name in clouds_used:
+def _state_backend_names(stack: Stack, report: _Report, catalog: Catalog) -> None:
+    """Every state backend of the stack (infra.state: one per region it keeps state in) is
+    named after the stack (modules/state-backend-*): each name must pass its module's rule. A
+    region the catalog does not know is reported where it is written, not here."""
+    clusters = [(c.cloud, c.region) for c in stack.clusters]
+    backends = backend_regions(clusters, stack.dr)
+    for cloud_name, region in backends:
+        if cloud_name not in CLOUDS:
+            continue
         cloud = CLOUDS[cloud_name]
-        region = next(c.region for c in stack.clusters if c.cloud == cloud_name)
-        inputs = cloud.state_backend_inputs(stack.name, stack.owner, region)
+        home = is_home(backends, cloud_name, region)
+        if not home and region not in catalog.regions(cloud_name):
+            continue
+        inputs = cloud.state_backend_inputs(stack.name, stack.owner, region, home=home)
         name = inputs.get("name")
         if isinstance(name, str) and not re.fullmatch(cloud.state_name_pattern, name):
+            where = "" if home else f" in {region}"
             report.add(
                 "name",
                 f"stack name {stack.name!r} makes the {cloud.title} state backend name "
-                f"{name!r}, which its module refuses (allowed: a name that fully matches "
+                f"{name!r}{where}, which its module refuses (allowed: a name that fully matches "
                 f"{cloud.state_name_pattern}, e.g. at least 3 characters)",
             )
 
@@ -296,6 +306,7 @@ def _cluster(
         kubernetes_version=version,
         pools=resolved_pools,
         gpu_capacity=dict(cluster.gpu_capacity),
+        stateless=cluster.stateless,
     )
 
 
@@ -716,3 +727,48 @@ def _disaster_recovery(
                 report.add(f"{where}[{index}]", unknown("GPU", substitute, catalog.gpus))
             elif substitute == gpu:
                 report.add(f"{where}[{index}]", f"{gpu} cannot substitute for itself")
+    for index, gpu in enumerate(dr.allow_shape_change):
+        if gpu not in catalog.gpus:
+            report.add(f"dr.allow_shape_change[{index}]", unknown("GPU", gpu, catalog.gpus))
+    _state_regions(dr, report, catalog)
+
+
+def _state_regions(dr: DisasterRecovery, report: _Report, catalog: Catalog) -> None:
+    cloud_name: str | None = None
+    state_region: str | None = None
+    if dr.state_region is not None:
+        cloud_name, sep, state_region = dr.state_region.partition(":")
+        if not sep or cloud_name not in CLOUDS:
+            report.add(
+                "dr.state_region",
+                f"invalid state region {dr.state_region!r} (allowed: CLOUD:REGION with CLOUD "
+                f"one of {', '.join(CLOUDS)}, for example aws:us-west-2)",
+            )
+            return
+        regions = catalog.regions(cloud_name)
+        if state_region not in regions:
+            report.add(
+                "dr.state_region",
+                unknown(f"{CLOUDS[cloud_name].title} region", state_region, regions),
+            )
+            return
+    if dr.state_replica_region is None:
+        return
+    if cloud_name is None:
+        report.add(
+            "dr.state_replica_region",
+            "needs dr.state_region (allowed: a second region of the state region's cloud)",
+        )
+        return
+    regions = catalog.regions(cloud_name)
+    if dr.state_replica_region not in regions:
+        report.add(
+            "dr.state_replica_region",
+            unknown(f"{CLOUDS[cloud_name].title} region", dr.state_replica_region, regions),
+        )
+    elif dr.state_replica_region == state_region:
+        report.add(
+            "dr.state_replica_region",
+            f"{state_region!r} is the state region itself (allowed: another region of "
+            f"{CLOUDS[cloud_name].title})",
+        )

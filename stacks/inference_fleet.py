@@ -24,6 +24,7 @@ def chat_cluster(name: str, region: str, cidr: str, gpus: int) -> Cluster:
             NodePool(name="system", instance_type="m6i.xlarge", nodes=2),
         ],
         gpu_capacity={"L4": gpus * 4},
+        stateless=True,  # serves a model image: no checkpoints to carry to another region
     )
 
 
@@ -47,6 +48,7 @@ stacks = [
                     NodePool(name="system", instance_type="Standard_D4s_v5", nodes=2),
                 ],
                 gpu_capacity={"A100-80GB": 32},
+                stateless=True,
             ),
         ],
         dr=DisasterRecovery(
@@ -55,6 +57,10 @@ stacks = [
             strategy="active-active",
             failover={"use2": ["usw2"], "usw2": ["use2"], "az-eus2": ["usw2"]},
             allow_gpu_substitution={"A100-80GB": ["L4"]},
+            # The stack-wide roots' state: us-east-2 (the first cluster's), replicated to
+            # us-west-2 so a failover can apply _dr while us-east-2 is down.
+            state_region="aws:us-east-2",
+            state_replica_region="us-west-2",
         ),
     ),
     Stack(
@@ -92,6 +98,13 @@ stacks = [
             rto_minutes=45,
             strategy="warm-standby",
             failover={"az-wus3": ["ali-sh"], "ali-sh": ["az-wus3"]},
+            # An embedding model fits one A10: the 2 x A10 nodes of Azure may carry the work of
+            # Alibaba's 8 x A10 nodes (and the other way round).
+            allow_shape_change=["A10"],
+            # Search indexes are rebuilt from checkpoints: the sync job copies them between the
+            # clouds every 5 minutes (the default), well within the 60-minute RPO.
+            state_region="azure:westus3",
+            state_replica_region="eastus",
         ),
     ),
 ]

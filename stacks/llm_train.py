@@ -71,5 +71,9 @@ stack = Stack(
             "ali-bj": ["aws-usw2"],
         },
         allow_gpu_substitution={"A100-80GB": ["H100", "H200"]},
+        # Each cluster root keeps its state in its own region; _global and _dr keep theirs in
+        # us-east-1, replicated to us-west-2 so the failover from us-east-1 can still apply _dr.
+        state_region="aws:us-east-1",
+        state_replica_region="us-west-2",
     ),
 )

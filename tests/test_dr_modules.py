@@ -158,9 +158,11 @@ def test_llm_train_cross_cloud_pairs_are_not_native_replication(
     llm_train: ResolvedStack, catalog_default: Catalog
 ) -> None:
     assert checkpoint_pairs(llm_train) == (
-        CheckpointPair("aws-use1", "aws-usw2", True),  # skips nothing: first target is AWS
+        CheckpointPair("aws-use1", "aws-usw2", True),  # first target: AWS, another region
+        CheckpointPair("aws-use1", "az-eus", False),  # another cloud: the sync job
         CheckpointPair("aws-usw2", "aws-use1", True),
         CheckpointPair("az-eus", "aws-use1", False),  # only AWS targets
+        CheckpointPair("az-eus", "aws-usw2", False),
         CheckpointPair("ali-bj", "aws-usw2", False),
     )
     calls = _by_label(deployed_calls(llm_train, catalog_default))
@@ -298,6 +300,8 @@ def test_cross_cloud_only_targets_get_dns_but_no_replication(
     )
     assert checkpoint_pairs(stack) == (
         CheckpointPair("east", "eus", False),
+        CheckpointPair("east", "weu", False),
+        CheckpointPair("eus", "east", False),
         CheckpointPair("eus", "weu", True),  # first same-cloud target in another region
     )
     calls = _by_label(deployed_calls(stack, catalog_default))
@@ -340,7 +344,11 @@ def test_same_region_target_is_not_a_replication_destination(
             """,
         )
     )
-    assert checkpoint_pairs(stack) == (CheckpointPair("a", "c", True),)
+    # b shares a's region: a sync job carries a's checkpoints there, not replication
+    assert checkpoint_pairs(stack) == (
+        CheckpointPair("a", "b", False),
+        CheckpointPair("a", "c", True),
+    )
     (call,) = deployed_calls(stack, catalog_default)
     pairs = call.inputs["replication_pairs"]
     assert isinstance(pairs, dict) and pairs["a"]["destination_region"] == "us-west-2"

@@ -12,7 +12,7 @@ import hashlib
 import importlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -47,6 +47,16 @@ class ProviderSource:
 def short_hash(*parts: str, length: int = 8) -> str:
     """A stable suffix that makes globally unique names (buckets, storage accounts) repeatable."""
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def fit_name(base: str, region: str, digest: str, limit: int) -> str:
+    """ "<base>-<region>-<digest>" for a resource of one region, or, past ``limit`` characters,
+    "<base>-<digest>" (``base`` cut short when even that is too long): names that stay unique
+    through ``digest`` and readable where the cloud's limit allows."""
+    for name in (f"{base}-{region}-{digest}", f"{base}-{digest}"):
+        if len(name) <= limit:
+            return name
+    return base[: limit - len(digest) - 1].rstrip("-.") + f"-{digest}"
 
 
 def dr_module_name(stack: str, region: str = "") -> str:
@@ -151,9 +161,25 @@ class Cloud(ABC):
     def provider_block(self, region: str) -> Block:
         """The root's provider configuration (credentials come from the environment)."""
 
+    # A stack has a state backend in every region of this cloud where it keeps state (infra.state).
+    # ``home``: ``region`` is the first of them in stack order, whose backend keeps the name it had
+    # before backends were regional (so existing state stays where it is); the others' names
+    # carry their region.
+
     @abstractmethod
-    def backend_block(self, stack: str, owner: str, region: str, key: str) -> Block:
-        """The remote state backend, with locking, that the stack's state module creates."""
+    def backend_block(
+        self,
+        stack: str,
+        owner: str,
+        region: str,
+        key: str,
+        *,
+        home: bool = True,
+        replica: bool = False,
+    ) -> Block:
+        """The remote state backend, with locking, that the stack's state module in ``region``
+        creates; ``replica``: where that backend holds the replica of another region's
+        stack-wide state (see :meth:`state_replication_inputs`)."""
 
     @abstractmethod
     def cluster_inputs(
@@ -162,8 +188,46 @@ class Cloud(ABC):
         """Module inputs beyond the common ones (names that must be globally unique, ...)."""
 
     @abstractmethod
-    def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
-        """Inputs of the state backend module beyond name, region and tags."""
+    def state_backend_inputs(
+        self, stack: str, owner: str, region: str, *, home: bool = True
+    ) -> dict[str, Value]:
+        """Inputs of the state backend module in ``region`` beyond region and tags."""
+
+    @abstractmethod
+    def state_replication_inputs(
+        self,
+        stack: str,
+        owner: str,
+        replica_region: str,
+        keys: Sequence[str],
+        *,
+        replica_home: bool,
+        replica_module: str,
+    ) -> dict[str, Value]:
+        """Inputs of the state module of the stack's state region that replicate the state
+        objects of ``keys`` (the stack-wide roots' keys) into the backend in
+        ``replica_region``, which the module call ``replica_module`` of the same root creates."""
+
+    @abstractmethod
+    def state_read_command(
+        self,
+        stack: str,
+        owner: str,
+        region: str,
+        key: str,
+        *,
+        home: bool = True,
+        replica: bool = False,
+    ) -> str:
+        """The CLI call that proves the state object ``key`` is readable in the stack's backend
+        in ``region`` (its replica copy with ``replica``), naming the real bucket or account."""
+
+    def state_replica_switch_commands(
+        self, stack: str, owner: str, region: str, *, home: bool = True
+    ) -> tuple[str, ...]:
+        """CLI calls that make the replica in the backend in ``region`` writable before the
+        stack-wide roots switch to it; none where a replica is always writable."""
+        return ()
 
     # -- DR runbook commands ----------------------------------------------------------------
     # ``cluster`` is the cloud resource name of the cluster ("<stack>-<cluster>"); values that

@@ -67,6 +67,17 @@ class StandbyPools:
     node_pools: tuple[str, ...]  # the same pools as the cloud's API names them
 
 
+@dataclass(frozen=True, slots=True)
+class ReplicationLag:
+    """How far behind the cloud's native replication of checkpoints may be, and how to watch it."""
+
+    mechanism: str  # what replicates, for people
+    minutes: int | None  # the documented bound; None: the cloud documents none
+    basis: str  # the bound (or its absence) as documented
+    metric: str | None  # the lag metric the DR alarms watch; None: there is none
+    metric_note: str  # what the alarms watch instead, when there is no metric
+
+
 class DrInputs(ABC):
     """The inputs of one cloud's DR module beyond ``name``, ``region``, ``tags``, ``rpo_minutes``."""
 
@@ -93,3 +104,10 @@ class DrInputs(ABC):
     @abstractmethod
     def alarm_variables(self, region: str) -> dict[str, RootVariable]:
         """Module input -> root variable for where alarms notify."""
+
+    @abstractmethod
+    def replication_lag(
+        self, rpo_minutes: int, source_region: str, target_region: str
+    ) -> ReplicationLag:
+        """The lag of the module's checkpoint replication from one region to another, as the
+        module renders it for ``rpo_minutes``."""

@@ -5,22 +5,41 @@ The rules are those of docs/architecture.md ("Disaster recovery"). A failed clus
 substitution list names; RDMA demand needs RDMA-capable headroom; and each target's headroom for
 a GPU model is shared by every cluster failing in the same outage, so it is never counted twice.
 
+**Shape.** A demand row needs nodes of at least ``node_gpus`` GPUs: the GPUs per node of the
+pools it comes from, because a model split over the GPUs of one node needs as many GPUs on one
+node wherever it runs. So the row goes only to headroom whose ``node_gpus`` (the largest node
+there, see :class:`Headroom`) is at least that, and it lands there in whole *units* of
+``node_gpus`` GPUs: one replica is never split between two targets. On a substitute GPU the
+shape may change (unit 1, any whole-GPU node): whoever allows other hardware has accepted that
+the work is laid out for it again. RDMA demand needs RDMA on substitutes too.
+
 The planner must be exact: a shortfall is reported only when no placement of all demand exists,
 never because of the order clusters were looked at (a greedy pass gets this wrong as soon as two
 clusters compete for one target). So the problem is solved as a min-cost max-flow on::
 
-    source -> demand group (cluster, gpu, rdma) -> bucket (target, gpu) -> sink
+    source -> demand group (cluster, gpu, rdma, node_gpus) -> bucket (target, gpu) -> sink
 
 with capacities the demanded GPUs and the headroom, and a cost per GPU on the middle edges that
 encodes the preferences (see :func:`assign`). The total placed is the maximum flow; among all
 maximum placements the one chosen has the least total cost.
 
-Algorithm: primal-dual successive shortest paths. Dijkstra over reduced costs (all original
-costs are >= 0, so zero potentials start it) finds the cheapest augmenting cost; then a Dinic
-blocking flow pushes as much as possible along the edges of zero reduced cost, by bottleneck
-capacity, so GPU counts in the thousands cost nothing extra. Each phase strictly raises the
-cheapest augmenting cost, an integer at most ``V * C`` (``C`` the largest edge cost), so with
-``V`` nodes and ``E`` edges the run is O(V * C * (E log V + V * E)) in the worst case and
+Whole units make the problem NP-hard in general (graph balancing with jobs of 1 and 2 GPUs is a
+special case), so the flow is its *relaxation*: the best placement counted in single GPUs. Where
+the relaxation splits a unit, the solver branches on that route: one branch allows at most the
+whole units below the split, the other at least the units above it (placed up front), and each
+branch is a flow again. A branch's relaxation bounds everything below it, so branches that
+cannot beat the best whole-unit placement found are cut (branch and bound). Units are only split
+where capacity binds, so most outages take one flow. The search is bounded (:data:`FLOW_LIMIT`,
+:data:`PREFERENCE_FLOW_LIMIT`); when it stops before it has proven that no placement falls
+shorter, the best whole-unit placement found comes back with ``exact=False``. Whatever the
+search, a relaxation that cannot place all demand proves the shortfall real.
+
+Algorithm of one flow: primal-dual successive shortest paths. Dijkstra over reduced costs (all
+original costs are >= 0, so zero potentials start it) finds the cheapest augmenting cost; then a
+Dinic blocking flow pushes as much as possible along the edges of zero reduced cost, by
+bottleneck capacity, so GPU counts in the thousands cost nothing extra. Each phase strictly
+raises the cheapest augmenting cost, an integer at most ``V * C`` (``C`` the largest edge cost),
+so with ``V`` nodes and ``E`` edges the run is O(V * C * (E log V + V * E)) in the worst case and
 independent of the GPU counts; a region outage has a few dozen nodes and finishes in
 milliseconds.
 """
@@ -29,42 +48,68 @@ from __future__ import annotations
 
 import difflib
 import heapq
+import math
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["Assignment", "Demand", "Headroom", "Placement", "Shortfall", "assign"]
+__all__ = [
+    "FLOW_LIMIT",
+    "PREFERENCE_FLOW_LIMIT",
+    "Assignment",
+    "Demand",
+    "Headroom",
+    "Placement",
+    "Shortfall",
+    "assign",
+]
+
+# Flows one assignment may solve while it searches for whole-unit placements (module docstring);
+# one is the common case. Deciding whether all demand fits may take FLOW_LIMIT. Work whose
+# answer is settled gets PREFERENCE_FLOW_LIMIT more: the preference order once the most GPUs
+# any placement holds are placed, and the size of a shortfall when even the relaxation falls
+# short (the outage is infeasible whatever the search finds). The limits keep a pathological
+# outage (hundreds of mixed-shape groups contending for every bucket) to about a second.
+FLOW_LIMIT = 128
+PREFERENCE_FLOW_LIMIT = 16
 
 
 @dataclass(frozen=True, slots=True)
 class Demand:
-    """GPUs a failed cluster needs placed elsewhere, for one GPU model and RDMA need."""
+    """GPUs a failed cluster needs placed elsewhere, for one GPU model, RDMA need and shape.
+
+    ``node_gpus`` is the fewest GPUs per node the work needs (its pools' GPUs per node); 0 or 1
+    when the shape may change. ``gpus`` is a multiple of it: whole nodes of the source pools.
+    """
 
     cluster: str
     gpu: str
     rdma: bool
     gpus: int
+    node_gpus: int = 1
 
 
 @dataclass(frozen=True, slots=True)
 class Headroom:
     """Spare GPUs of one model at a surviving target cluster.
 
-    ``rdma`` says an RDMA-capable instance type with that GPU is offered there; non-RDMA demand
-    may use the headroom either way.
+    ``node_gpus`` is the largest node a standby pool there can use, and ``rdma`` says that node
+    size is offered with RDMA; non-RDMA demand may use the headroom either way, and demand of
+    any shape up to ``node_gpus`` fits.
     """
 
     cluster: str
     gpu: str
     gpus: int
     rdma: bool
+    node_gpus: int
 
 
 @dataclass(frozen=True, slots=True)
 class Placement:
-    """Part of a failed cluster's ``(gpu, rdma)`` demand: ``gpus`` GPUs of ``target_gpu`` at
-    ``target``."""
+    """Part of a failed cluster's ``(gpu, rdma, node_gpus)`` demand: ``gpus`` GPUs of
+    ``target_gpu`` at ``target``."""
 
     cluster: str
     gpu: str
@@ -72,24 +117,40 @@ class Placement:
     target: str
     target_gpu: str
     gpus: int
+    node_gpus: int = 1
+
+    @property
+    def target_node_gpus(self) -> int:
+        """The fewest GPUs per node the placed work needs at the target: its own shape on its
+        own GPU model, any whole GPU on a substitute (allowing other hardware allows another
+        layout on it)."""
+        return max(1, self.node_gpus) if self.target_gpu == self.gpu else 1
 
 
 @dataclass(frozen=True, slots=True)
 class Shortfall:
-    """Demand that no placement within the rules can carry."""
+    """Demand that no placement within the rules can carry: ``gpus`` GPUs of ``gpu`` on nodes
+    of at least ``node_gpus`` GPUs (with RDMA when ``rdma``)."""
 
     cluster: str
     gpu: str
     rdma: bool
     gpus: int
+    node_gpus: int = 1
 
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """The outcome of :func:`assign`, sorted for stable reports and diffs."""
+    """The outcome of :func:`assign`, sorted for stable reports and diffs.
+
+    ``exact`` is False only when the search for whole-unit placements stopped at
+    :data:`FLOW_LIMIT` flows before proving that no placement has less shortfall (the
+    preference order among placements of the same total is then best effort too).
+    """
 
     placements: tuple[Placement, ...]
     shortfalls: tuple[Shortfall, ...]
+    exact: bool = True
 
     @property
     def feasible(self) -> bool:
@@ -100,8 +161,44 @@ class Assignment:
 # An immutable default: a shared ``{}`` default would be one mutation away from module state.
 _NO_SUBSTITUTIONS: Mapping[str, Sequence[str]] = MappingProxyType({})
 
-_DemandKey = tuple[str, str, bool]  # (cluster, gpu, rdma)
+_DemandKey = tuple[str, str, bool, int]  # (cluster, gpu, rdma, node_gpus)
 _BucketKey = tuple[str, str]  # (target cluster, gpu)
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """A demand group may place GPUs in a bucket: at ``cost`` per GPU, in multiples of
+    ``unit``."""
+
+    group: int
+    bucket: int
+    cost: int
+    unit: int
+    target: str
+    target_gpu: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    """The flow problem of one assignment: demanded GPUs per group, capacity per bucket."""
+
+    wanted: tuple[int, ...]
+    capacity: tuple[int, ...]
+    routes: tuple[_Route, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Solution:
+    """GPUs per route, with the total placed and its cost."""
+
+    flows: tuple[int, ...]
+    placed: int
+    cost: int
+
+    @property
+    def score(self) -> tuple[int, int]:
+        """Better is larger: more placed, then less cost."""
+        return self.placed, -self.cost
 
 
 def assign(
@@ -115,8 +212,10 @@ def assign(
     ``failover`` maps each failed cluster to its targets, most preferred first; targets that
     failed too simply have no ``headroom`` rows. ``substitutions[gpu]`` lists the models that
     may replace ``gpu``, most preferred first (one GPU for one GPU; not symmetric). Demand rows
-    with the same ``(cluster, gpu, rdma)`` are merged. Repeated names in a target or substitute
-    list count at their first position.
+    with the same ``(cluster, gpu, rdma, node_gpus)`` are merged. Repeated names in a target or
+    substitute list count at their first position. A row goes only to headroom with nodes of at
+    least its ``node_gpus`` on its own GPU model, in whole multiples of ``node_gpus`` there; on
+    a substitute any node size and any count will do (see the module docstring).
 
     Preference is a cost per placed GPU: ``target_index * K + gpu_rank``, where ``gpu_rank`` is
     0 for the requested GPU and ``1 + i`` for its ``i``-th substitute, and ``K`` is one more
@@ -126,60 +225,184 @@ def assign(
     those, the least total cost (clusters competing for a target trade preferences by that sum).
 
     The result depends only on the content of the inputs, not on row order, mapping order or
-    hash seed. Placements are sorted by cluster, gpu, rdma, then target and GPU preference;
-    shortfalls by cluster, gpu, rdma.
+    hash seed. Placements are sorted by cluster, gpu, rdma, node_gpus, then target and GPU
+    preference; shortfalls by cluster, gpu, rdma, node_gpus.
 
-    Raises ValueError for programming errors of the caller: a negative GPU count, a demanded
-    cluster without a ``failover`` entry, two headroom rows for one (cluster, gpu), or a plain
-    string where a list of names is expected.
+    Raises ValueError for programming errors of the caller: a negative GPU count, a demand not
+    in whole units of its ``node_gpus``, headroom with ``node_gpus`` below 1, a demanded cluster
+    without a ``failover`` entry, two headroom rows for one (cluster, gpu), or a plain string
+    where a list of names is expected.
     """
     wanted = _merged_demand(demands)
     buckets = _headroom_by_bucket(headroom)
-    targets_of = {cluster: _failover_targets(failover, cluster) for cluster, _, _ in wanted}
-    options_of = {gpu: _gpu_options(substitutions, gpu) for _, gpu, _ in wanted}
-    # K dominates every gpu_rank, which makes target order lexicographically first.
-    rank_span = max((len(options) for options in options_of.values()), default=1)
-
     groups = sorted(key for key, gpus in wanted.items() if gpus > 0)
     bucket_keys = sorted(key for key, row in buckets.items() if row.gpus > 0)
-    source, sink = 0, 1
-    group_node = {key: 2 + i for i, key in enumerate(groups)}
-    bucket_node = {key: 2 + len(groups) + i for i, key in enumerate(bucket_keys)}
-
-    network = _FlowNetwork(2 + len(groups) + len(bucket_keys))
-    for key in groups:
-        network.add_edge(source, group_node[key], wanted[key], 0)
-    for bucket_key in bucket_keys:
-        network.add_edge(bucket_node[bucket_key], sink, buckets[bucket_key].gpus, 0)
-    # Edges are added in preference order, so reading them back yields sorted placements.
-    routes: list[tuple[_DemandKey, str, str, int]] = []
-    for key in groups:
-        cluster, gpu, rdma = key
-        for target_index, target in enumerate(targets_of[cluster]):
-            for gpu_rank, target_gpu in enumerate(options_of[gpu]):
-                bucket_key = (target, target_gpu)
-                row = buckets.get(bucket_key)
-                if row is None or row.gpus == 0 or (rdma and not row.rdma):
-                    continue
-                cost = target_index * rank_span + gpu_rank
-                edge = network.add_edge(group_node[key], bucket_node[bucket_key], wanted[key], cost)
-                routes.append((key, target, target_gpu, edge))
-
-    network.min_cost_max_flow(source, sink)
+    routes = _routes(groups, buckets, bucket_keys, failover, substitutions)
+    problem = _Problem(
+        wanted=tuple(wanted[key] for key in groups),
+        capacity=_usable(tuple(buckets[key].gpus for key in bucket_keys), routes),
+        routes=routes,
+    )
+    solution, exact = _search(problem)
 
     placements: list[Placement] = []
-    placed: dict[_DemandKey, int] = dict.fromkeys(groups, 0)
-    for (cluster, gpu, rdma), target, target_gpu, edge in routes:
-        gpus = network.flow(edge)
+    placed = [0] * len(groups)
+    for route, gpus in zip(routes, solution.flows, strict=True):
         if gpus:
-            placements.append(Placement(cluster, gpu, rdma, target, target_gpu, gpus))
-            placed[(cluster, gpu, rdma)] += gpus
+            cluster, gpu, rdma, node_gpus = groups[route.group]
+            placements.append(
+                Placement(cluster, gpu, rdma, route.target, route.target_gpu, gpus, node_gpus)
+            )
+            placed[route.group] += gpus
     shortfalls = [
-        Shortfall(*key, gpus=wanted[key] - placed[key])
-        for key in groups
-        if placed[key] < wanted[key]
+        Shortfall(key[0], key[1], key[2], wanted[key] - placed[i], key[3])
+        for i, key in enumerate(groups)
+        if placed[i] < wanted[key]
     ]
-    return Assignment(tuple(placements), tuple(shortfalls))
+    return Assignment(tuple(placements), tuple(shortfalls), exact)
+
+
+def _routes(
+    groups: Sequence[_DemandKey],
+    buckets: Mapping[_BucketKey, Headroom],
+    bucket_keys: Sequence[_BucketKey],
+    failover: Mapping[str, Sequence[str]],
+    substitutions: Mapping[str, Sequence[str]],
+) -> tuple[_Route, ...]:
+    """Every allowed (group, bucket) pair with its preference cost, in preference order (so
+    reading the flows back yields sorted placements)."""
+    targets_of = {key[0]: _failover_targets(failover, key[0]) for key in groups}
+    options_of = {key[1]: _gpu_options(substitutions, key[1]) for key in groups}
+    # K dominates every gpu_rank, which makes target order lexicographically first.
+    rank_span = max((len(options) for options in options_of.values()), default=1)
+    bucket_index = {key: i for i, key in enumerate(bucket_keys)}
+    routes: list[_Route] = []
+    for group, (cluster, gpu, rdma, node_gpus) in enumerate(groups):
+        for target_index, target in enumerate(targets_of[cluster]):
+            for gpu_rank, target_gpu in enumerate(options_of[gpu]):
+                row = buckets.get((target, target_gpu))
+                unit = max(1, node_gpus) if target_gpu == gpu else 1
+                if row is None or row.gpus == 0 or (rdma and not row.rdma):
+                    continue
+                if row.node_gpus < unit:
+                    continue  # no node there is large enough for one unit of the work
+                cost = target_index * rank_span + gpu_rank
+                routes.append(
+                    _Route(
+                        group, bucket_index[(target, target_gpu)], cost, unit, target, target_gpu
+                    )
+                )
+    return tuple(routes)
+
+
+def _usable(capacity: tuple[int, ...], routes: Sequence[_Route]) -> tuple[int, ...]:
+    """Each bucket's capacity rounded down to what whole units can fill: a multiple of the gcd
+    of the units of the routes into it. No whole-unit placement loses anything, and the
+    relaxation splits fewer units (a tighter bound, so less search)."""
+    step = [0] * len(capacity)
+    for route in routes:
+        step[route.bucket] = math.gcd(step[route.bucket], route.unit)
+    return tuple(_whole(gpus, unit or 1) for gpus, unit in zip(capacity, step, strict=True))
+
+
+def _search(problem: _Problem) -> tuple[_Solution, bool]:
+    """The best whole-unit placement (branch and bound over relaxations, module docstring) and
+    whether no placement with less shortfall is left unexplored."""
+    routes = problem.routes
+    low = (0,) * len(routes)
+    # A route never carries more than whole units of what its group wants or its bucket holds.
+    high = tuple(
+        _whole(min(problem.wanted[r.group], problem.capacity[r.bucket]), r.unit) for r in routes
+    )
+    root = _relax(problem, low, high)
+    assert root is not None  # no lower bounds: always solvable
+    limit = FLOW_LIMIT if root.placed == sum(problem.wanted) else PREFERENCE_FLOW_LIMIT
+    best = _rounded_down(root, routes)
+    # Branches still to solve, each with the relaxation of its parent: a bound on what it holds.
+    pending: list[tuple[tuple[int, ...], tuple[int, ...], _Solution]] = []
+    relaxed: _Solution | None = root
+    flows = 1
+    while True:
+        if relaxed is not None and relaxed.score > best.score:
+            split = next((i for i, r in enumerate(routes) if relaxed.flows[i] % r.unit), None)
+            if split is None:
+                best = relaxed  # whole units already: the best this branch holds
+                if best.placed == root.placed:  # the most any placement holds: settled
+                    limit = min(limit, flows + PREFERENCE_FLOW_LIMIT)
+            else:
+                pending.extend(_children(relaxed, low, high, split, routes[split].unit))
+        pending = [p for p in pending if p[2].score > best.score]
+        if not pending or flows == limit:
+            break
+        # Depth first, the "at most" child of the latest split first.
+        low, high, _ = pending.pop()
+        relaxed = _relax(problem, low, high)
+        flows += 1
+    # Proven when no branch left could place more GPUs (a cheaper order of the same total may
+    # remain: preferences, not shortfalls).
+    exact = all(bound.placed <= best.placed for _, _, bound in pending)
+    return best, exact
+
+
+def _children(
+    relaxed: _Solution, low: tuple[int, ...], high: tuple[int, ...], route: int, unit: int
+) -> list[tuple[tuple[int, ...], tuple[int, ...], _Solution]]:
+    """The two branches of a split route: at least the whole units above the split (when
+    they fit its bounds), and at most those below it, the latter last (explored first)."""
+    below = _whole(relaxed.flows[route], unit)
+    above = below + unit
+    children = []
+    if above <= high[route]:
+        children.append((_bounded(low, route, above), high, relaxed))
+    children.append((low, _bounded(high, route, below), relaxed))
+    return children
+
+
+def _bounded(bounds: tuple[int, ...], route: int, value: int) -> tuple[int, ...]:
+    return (*bounds[:route], value, *bounds[route + 1 :])
+
+
+def _relax(problem: _Problem, low: Sequence[int], high: Sequence[int]) -> _Solution | None:
+    """The min-cost max-flow with ``low[i] <= flow[i] <= high[i]`` per route: the lower bounds
+    are placed first and the flow places the rest. None when the lower bounds overfill a group
+    or a bucket."""
+    group_left = list(problem.wanted)
+    bucket_left = list(problem.capacity)
+    for route, floor in zip(problem.routes, low, strict=True):
+        group_left[route.group] -= floor
+        bucket_left[route.bucket] -= floor
+    if min(group_left, default=0) < 0 or min(bucket_left, default=0) < 0:
+        return None
+    groups = len(group_left)
+    source, sink = 0, 1
+    network = _FlowNetwork(2 + groups + len(bucket_left))
+    for i, gpus in enumerate(group_left):
+        network.add_edge(source, 2 + i, gpus, 0)
+    for i, gpus in enumerate(bucket_left):
+        network.add_edge(2 + groups + i, sink, gpus, 0)
+    edges = [
+        network.add_edge(2 + r.group, 2 + groups + r.bucket, top - floor, r.cost)
+        for r, floor, top in zip(problem.routes, low, high, strict=True)
+    ]
+    network.min_cost_max_flow(source, sink)
+    flows = tuple(floor + network.flow(e) for floor, e in zip(low, edges, strict=True))
+    return _solution(flows, problem.routes)
+
+
+def _rounded_down(solution: _Solution, routes: Sequence[_Route]) -> _Solution:
+    """Every route's flow rounded down to whole units: always a valid placement, since only
+    upper bounds constrain a flow."""
+    flows = tuple(_whole(f, r.unit) for f, r in zip(solution.flows, routes, strict=True))
+    return solution if flows == solution.flows else _solution(flows, routes)
+
+
+def _solution(flows: tuple[int, ...], routes: Sequence[_Route]) -> _Solution:
+    cost = sum(f * r.cost for f, r in zip(flows, routes, strict=True))
+    return _Solution(flows, sum(flows), cost)
+
+
+def _whole(gpus: int, unit: int) -> int:
+    return gpus - gpus % unit
 
 
 def _merged_demand(demands: Sequence[Demand]) -> dict[_DemandKey, int]:
@@ -190,7 +413,12 @@ def _merged_demand(demands: Sequence[Demand]) -> dict[_DemandKey, int]:
                 f"demand of cluster {row.cluster!r} for {row.gpu!r}: gpus must be >= 0, "
                 f"got {row.gpus}"
             )
-        key = (row.cluster, row.gpu, row.rdma)
+        if row.node_gpus < 0 or row.gpus % max(1, row.node_gpus):
+            raise ValueError(
+                f"demand of cluster {row.cluster!r} for {row.gpu!r}: gpus must be whole nodes "
+                f"of node_gpus >= 0 GPUs, got {row.gpus} GPUs on nodes of {row.node_gpus}"
+            )
+        key = (row.cluster, row.gpu, row.rdma, max(1, row.node_gpus))
         wanted[key] = wanted.get(key, 0) + row.gpus
     return wanted
 
@@ -202,6 +430,11 @@ def _headroom_by_bucket(headroom: Sequence[Headroom]) -> dict[_BucketKey, Headro
             raise ValueError(
                 f"headroom of cluster {row.cluster!r} for {row.gpu!r}: gpus must be >= 0, "
                 f"got {row.gpus}"
+            )
+        if row.node_gpus < 1:
+            raise ValueError(
+                f"headroom of cluster {row.cluster!r} for {row.gpu!r}: node_gpus must be >= 1, "
+                f"got {row.node_gpus}"
             )
         key = (row.cluster, row.gpu)
         if key in buckets:

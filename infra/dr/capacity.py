@@ -1,12 +1,16 @@
 """Demand and headroom (docs/architecture.md, "Disaster recovery"), indexed once per stack.
 
-* **Demand** of a failed cluster: per ``(gpu, rdma)``, the GPUs its own (not standby) GPU pools
-  run now (their desired size). RDMA counts only for training pools that asked for it: an
-  inference pool's ``rdma`` flag does not make its failover need EFA / InfiniBand / eRDMA.
+* **Demand** of a failed cluster: per ``(gpu, rdma, node_gpus)``, the GPUs its own (not standby)
+  GPU pools run now (their desired size). RDMA counts only for training pools that asked for it:
+  an inference pool's ``rdma`` flag does not make its failover need EFA / InfiniBand / eRDMA.
+  ``node_gpus`` is the pools' GPUs per node, the shape a standby pool must keep (a model split
+  over the GPUs of one node needs as many on one node elsewhere), unless the stack's
+  ``dr.allow_shape_change`` lists the GPU: then neither shape nor RDMA binds (``node_gpus`` 1).
 * **Headroom** of a surviving target for a GPU model: ``gpu_capacity[gpu]`` minus what its own
   (not standby) pools may use (their max), only where the catalog offers a whole-GPU type with
-  that GPU in the target's region, rounded down to whole nodes of the type a standby pool there
-  would be sized against (so a standby pool never needs more GPUs than the capacity held).
+  that GPU in the target's region, rounded down to a multiple of every node size offered there
+  (so whole nodes of whichever type the standby pool gets never need more GPUs than the capacity
+  held). Its ``node_gpus`` is the largest node there, RDMA-capable when any RDMA type is offered.
 
 :class:`CapacityIndex` computes both once per stack, keyed by cluster and ``(cluster, gpu)``, and
 caches the assignment of each set of failed clusters, so checking every outage of a large stack
@@ -15,6 +19,7 @@ does no repeated scans over pools.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -27,12 +32,12 @@ from infra.resolve import ResolvedCluster, ResolvedPool, ResolvedStack
 __all__ = [
     "Bucket",
     "CapacityIndex",
+    "bucket_shape",
     "cluster_demand",
     "cluster_headroom",
-    "reference_offer",
 ]
 
-DemandKey = tuple[str, str, bool]  # (cluster, gpu, rdma)
+DemandKey = tuple[str, str, bool, int]  # (cluster, gpu, rdma, node_gpus)
 BucketKey = tuple[str, str]  # (target cluster, gpu)
 
 
@@ -43,37 +48,49 @@ class Bucket:
     headroom: Headroom
     offers: tuple[Offer, ...]  # whole-GPU types with that GPU in the target's region
     rdma_offers: tuple[Offer, ...]  # those of them with the cloud's RDMA networking
-    reference: Offer  # the type whose node size the headroom is rounded down to
+    step: int  # the headroom is a multiple of this: the lcm of the node sizes in ``offers``
 
 
-def _demand_key(cluster: ResolvedCluster, pool: ResolvedPool) -> DemandKey | None:
+def _demand_key(
+    cluster: ResolvedCluster, pool: ResolvedPool, shape_free: Collection[str]
+) -> DemandKey | None:
     if pool.standby or pool.gpu is None:
         return None
-    return (cluster.name, pool.gpu, pool.rdma and pool.workload == "training")
+    if pool.gpu in shape_free:
+        return (cluster.name, pool.gpu, False, 1)
+    rdma = pool.rdma and pool.workload == "training"
+    return (cluster.name, pool.gpu, rdma, max(1, pool.offer.whole_gpus))
 
 
-def cluster_demand(cluster: ResolvedCluster) -> tuple[Demand, ...]:
-    """What ``cluster`` needs placed elsewhere when it fails, one row per ``(gpu, rdma)``."""
+def cluster_demand(
+    cluster: ResolvedCluster, shape_free: Collection[str] = ()
+) -> tuple[Demand, ...]:
+    """What ``cluster`` needs placed elsewhere when it fails, one row per
+    ``(gpu, rdma, node_gpus)``; GPUs in ``shape_free`` (``dr.allow_shape_change``) keep
+    neither shape nor RDMA."""
     totals: dict[DemandKey, int] = {}
     for pool in cluster.pools:
-        key = _demand_key(cluster, pool)
+        key = _demand_key(cluster, pool, shape_free)
         if key is not None:
             totals[key] = totals.get(key, 0) + pool.gpus
-    return tuple(Demand(*key, gpus) for key, gpus in sorted(totals.items()) if gpus > 0)
-
-
-def reference_offer(offers: Collection[Offer], rdma_offers: Collection[Offer]) -> Offer:
-    """The type a standby pool is sized against: RDMA-capable when any is offered (so RDMA and
-    plain demand can share the headroom), then cheapest per GPU, larger nodes, name."""
-    pool = rdma_offers or offers
-    return min(
-        pool,
-        key=lambda o: (
-            o.price_usd_hour / o.whole_gpus if o.price_usd_hour is not None else float("inf"),
-            -o.whole_gpus,
-            o.instance_type,
-        ),
+    return tuple(
+        Demand(name, gpu, rdma, gpus, node_gpus)
+        for (name, gpu, rdma, node_gpus), gpus in sorted(totals.items())
+        if gpus > 0
     )
+
+
+def bucket_shape(offers: Collection[Offer], rdma_offers: Collection[Offer]) -> tuple[int, bool]:
+    """``(node_gpus, rdma)`` of a bucket: the largest node every placement there can share.
+
+    With RDMA types offered, the largest RDMA node (in every shipped catalog also the largest
+    node: RDMA and plain demand then share one type); otherwise the largest node. Preferring
+    RDMA when the largest node has none keeps RDMA demand placeable at the price of plain work
+    needing the larger non-RDMA nodes, so that one standby type can always carry both.
+    """
+    if rdma_offers:
+        return max(o.whole_gpus for o in rdma_offers), True
+    return max(o.whole_gpus for o in offers), False
 
 
 def cluster_headroom(cluster: ResolvedCluster, catalog: Catalog) -> tuple[Bucket, ...]:
@@ -88,11 +105,12 @@ def cluster_headroom(cluster: ResolvedCluster, catalog: Catalog) -> tuple[Bucket
         if not offers:
             continue  # capacity the catalog cannot turn into nodes here is no headroom
         rdma_offers = tuple(o for o in offers if cloud.rdma_problem(o) is None)
-        reference = reference_offer(offers, rdma_offers)
+        step = math.lcm(*(o.whole_gpus for o in offers))
         spare = max(0, capacity - used.get(gpu, 0))
-        spare -= spare % reference.whole_gpus
-        headroom = Headroom(cluster.name, gpu, spare, bool(rdma_offers))
-        buckets.append(Bucket(headroom, offers, rdma_offers, reference))
+        spare -= spare % step
+        node_gpus, rdma = bucket_shape(offers, rdma_offers)
+        headroom = Headroom(cluster.name, gpu, spare, rdma, node_gpus)
+        buckets.append(Bucket(headroom, offers, rdma_offers, step))
     return tuple(buckets)
 
 
@@ -122,14 +140,16 @@ class CapacityIndex:
         self.order: Mapping[str, int] = MappingProxyType(
             {c.name: i for i, c in enumerate(stack.clusters)}
         )
+        dr = stack.dr
+        shape_free = frozenset(dr.allow_shape_change) if dr else frozenset()
         self.demand: Mapping[str, tuple[Demand, ...]] = MappingProxyType(
-            {c.name: cluster_demand(c) for c in stack.clusters}
+            {c.name: cluster_demand(c, shape_free) for c in stack.clusters}
         )
         sources: dict[DemandKey, list[ResolvedPool]] = {}
         buckets: dict[BucketKey, Bucket] = {}
         for cluster in stack.clusters:
             for pool in cluster.pools:
-                key = _demand_key(cluster, pool)
+                key = _demand_key(cluster, pool, shape_free)
                 if key is not None:
                     sources.setdefault(key, []).append(pool)
             for bucket in cluster_headroom(cluster, catalog):
@@ -138,7 +158,6 @@ class CapacityIndex:
             {k: tuple(v) for k, v in sources.items()}
         )
         self.buckets: Mapping[BucketKey, Bucket] = MappingProxyType(buckets)
-        dr = stack.dr
         self.failover: Mapping[str, tuple[str, ...]] = MappingProxyType(
             dict(dr.failover) if dr else {}
         )

@@ -10,13 +10,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from infra.catalog import default_catalog
 from infra.console import add_load_timeout, problem_json, report_problems, table
+from infra.dr.data import DataPath
 from infra.dr.emit import check_document, plan_document
 from infra.dr.outages import SCOPES, OutageError, parse_outage
-from infra.dr.plan import FailoverPlan, StackCheck, check_stack, plan_outage
+from infra.dr.plan import (
+    FailoverPlan,
+    SharedOutage,
+    StackCheck,
+    check_stack,
+    plan_outage,
+    shared_outages,
+)
 from infra.errors import Problem, UsageError, unknown
 from infra.pipeline import resolve_paths
 from infra.resolve import ResolvedStack
@@ -26,7 +35,7 @@ if TYPE_CHECKING:
 
     SubParsers = argparse._SubParsersAction[Any]
 
-__all__ = ["choose_stack", "register"]
+__all__ = ["choose_stack", "choose_stacks", "register"]
 
 
 def register(subparsers: SubParsers) -> None:
@@ -99,13 +108,22 @@ def _check(args: argparse.Namespace) -> int:
                 f"{level}: {check.stack}: cluster {name!r} has no failover entry (unprotected)",
                 file=sys.stderr,
             )
+    shared = [
+        o
+        for o in shared_outages([p for c in checks for p in c.plans], _regions(resolution.stacks))
+        if len(o.plans) > 1
+    ]
     if args.json:
         document = check_document(checks)
         files = {s.name: s.file for s in resolution.stacks}
         document["problems"] = [problem_json(p) for p in _check_problems(checks, files)]
+        document["shared_outages"] = [_shared_json(o) for o in shared]
         print(json.dumps(document, indent=2, sort_keys=True))
     else:
         print(_check_table(checks))
+        if shared:
+            print()
+            print(_shared_text(shared))
         print()
         print(_check_summary(checks))
     return 0 if all(c.ok for c in checks) else 1
@@ -172,6 +190,43 @@ def _check_summary(checks: list[StackCheck]) -> str:
     return "\n".join(lines)
 
 
+def _regions(stacks: Sequence[ResolvedStack]) -> dict[tuple[str, str], tuple[str, str]]:
+    return {(s.name, c.name): (c.cloud, c.region) for s in stacks for c in s.clusters}
+
+
+def _shared_text(shared: Sequence[SharedOutage]) -> str:
+    """Outages that hit several stacks: each stack's verdict, and the GPUs they place together
+    in each target region (what a quota shared by their account must hold)."""
+    lines = ["Outages that hit several stacks (GPUs placed together per target region):"]
+    for outage in shared:
+        verdicts = ", ".join(
+            f"{p.stack} {'feasible' if p.feasible else 'NOT feasible'}" for p in outage.plans
+        )
+        lines.append(f"  {outage.id}: {verdicts}")
+        for cloud, region, gpu, gpus in outage.placed:
+            names = outage.stacks_by_target[(cloud, region, gpu)]
+            lines.append(f"    {gpus} {gpu} in {cloud}:{region} ({', '.join(names)})")
+    return "\n".join(lines)
+
+
+def _shared_json(outage: SharedOutage) -> dict[str, object]:
+    return {
+        "id": outage.id,
+        "feasible": outage.feasible,
+        "stacks": [p.stack for p in outage.plans],
+        "placed": [
+            {
+                "cloud": cloud,
+                "region": region,
+                "gpu": gpu,
+                "gpus": gpus,
+                "stacks": list(outage.stacks_by_target[(cloud, region, gpu)]),
+            }
+            for cloud, region, gpu, gpus in outage.placed
+        ],
+    }
+
+
 def _rto(plan: FailoverPlan) -> str:
     target = f"{plan.rto_minutes}" if plan.rto_minutes is not None else "-"
     return f"{plan.estimated_rto_minutes} / {target} min"
@@ -184,18 +239,53 @@ def _plan(args: argparse.Namespace) -> int:
     resolution = resolve_paths([args.path], timeout=args.load_timeout)
     if not resolution.ok:
         return report_problems(resolution.problems, args.json)
-    stack, outage_text = choose_stack(resolution.stacks, args.stack, args.fail), args.fail
-    plan = plan_outage(stack, parse_outage(stack, outage_text), default_catalog())
+    stacks = choose_stacks(resolution.stacks, args.stack, args.fail)
+    catalog = default_catalog()
+    plans = [plan_outage(s, parse_outage(s, args.fail), catalog) for s in stacks]
+    ok = all(p.feasible for p in plans)
+    shared = shared_outages(plans, _regions(stacks)) if len(plans) > 1 else ()
     if args.json:
         problems = [
-            problem_json(Problem(stack.file, stack.name, "dr", f"outage {plan.outage.id}: {line}"))
-            for line in plan.problems()
+            problem_json(Problem(s.file, s.name, "dr", f"outage {p.outage.id}: {line}"))
+            for s, p in zip(stacks, plans, strict=True)
+            for line in p.problems()
         ]
-        document = {"ok": plan.feasible, "problems": problems, "plan": plan_document(plan)}
+        document: dict[str, object] = {
+            "ok": ok,
+            "problems": problems,
+            "plans": [plan_document(p) for p in plans],
+            "shared_outages": [_shared_json(o) for o in shared],
+        }
+        if len(plans) == 1:
+            document["plan"] = plan_document(plans[0])
         print(json.dumps(document, indent=2, sort_keys=True))
     else:
-        print(_plan_text(plan))
-    return 0 if plan.feasible else 1
+        print("\n\n".join(_plan_text(p) for p in plans))
+        if shared:
+            print()
+            print(_shared_text(shared))
+    return 0 if ok else 1
+
+
+def choose_stacks(
+    stacks: tuple[ResolvedStack, ...], name: str | None, outage: str
+) -> tuple[ResolvedStack, ...]:
+    """The stack ``--stack`` names, else every stack of PATH in which ``outage`` exists: one
+    region or cloud outage hits every stack with clusters there, and they are planned together."""
+    if name is not None or len(stacks) <= 1:
+        return (choose_stack(stacks, name, outage),)
+    matching = []
+    errors = []
+    for stack in stacks:
+        try:
+            parse_outage(stack, outage)
+        except OutageError as exc:
+            errors.append(str(exc))
+        else:
+            matching.append(stack)
+    if not matching:
+        raise OutageError(f"--fail: {'; '.join(errors)}")
+    return tuple(matching)
 
 
 def choose_stack(stacks: tuple[ResolvedStack, ...], name: str | None, outage: str) -> ResolvedStack:
@@ -252,6 +342,17 @@ def _plan_text(plan: FailoverPlan) -> str:
                 right=(5,),
             ),
         ]
+    if plan.data:
+        lines += [
+            "",
+            table(
+                ["failed cluster", "target", "data path", "lag", "RPO"],
+                [
+                    [d.source, d.target, d.mechanism, _lag(d), _rpo_verdict(d, plan)]
+                    for d in plan.data
+                ],
+            ),
+        ]
     if plan.steps:
         lines += [
             "",
@@ -279,5 +380,20 @@ def _plan_text(plan: FailoverPlan) -> str:
     ]
     lines += [f"unprotected: {name} (no failover entry)" for name in plan.unprotected]
     lines += [f"problem: {line}" for line in plan.problems()]
+    lines += [f"warning: {line}" for line in plan.warnings()]
     lines.append("feasible" if plan.feasible else "NOT feasible")
     return "\n".join(lines)
+
+
+def _lag(path: DataPath) -> str:
+    if path.kind == "none":
+        return "-"
+    return f"<= {path.lag_minutes} min" if path.lag_minutes is not None else "no bound"
+
+
+def _rpo_verdict(path: DataPath, plan: FailoverPlan) -> str:
+    if path.kind == "none" or plan.rpo_minutes is None:
+        return "-"
+    if path.lag_minutes is None:
+        return "not promised"
+    return "met" if path.problem(plan.rpo_minutes) is None else "MISSED"

@@ -86,6 +86,23 @@ def plan_document(plan: FailoverPlan) -> dict[str, Any]:
         "feasible": plan.feasible,
         "within_rto": plan.within_rto,
         "problems": list(plan.problems()),
+        "warnings": list(plan.warnings()),
+        "data": [
+            {
+                "source": d.source,
+                "target": d.target,
+                "kind": d.kind,
+                "mechanism": d.mechanism,
+                "interval_minutes": d.interval_minutes,
+                "lag_minutes": d.lag_minutes,
+                "basis": d.basis,
+                "metric": d.metric,
+                "metric_note": d.metric_note,
+            }
+            for d in plan.data
+        ],
+        "unreachable_state": list(plan.unreachable_state),
+        "no_system_pool": list(plan.no_system_pool),
         "unprotected": list(plan.unprotected),
         "stranded": list(plan.stranded),
         "demand": [

@@ -24,37 +24,46 @@ hundreds of clusters without quadratic work.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from infra.catalog import Catalog
 from infra.clouds import CLOUDS
 from infra.dr.assign import Demand, Headroom, Placement, Shortfall
 from infra.dr.capacity import BucketKey, CapacityIndex
+from infra.dr.data import DataPath, data_path
 from infra.dr.outages import Outage, all_outages
-from infra.dr.standby import STANDBY_LABEL, standby_by_bucket
+from infra.dr.standby import STANDBY_LABEL, standby_by_bucket, system_pool_problem
 from infra.dr.timing import TimingModel, default_timing, minutes
 from infra.resolve import ResolvedPool, ResolvedStack
+from infra.state import StateLocation, state_locations
 
 __all__ = [
     "PHASES",
+    "STATE_STEP",
     "FailoverPlan",
     "FailoverPlanner",
     "MissingStandby",
+    "SharedOutage",
     "StackCheck",
     "StandbyScale",
     "Step",
     "check_stack",
     "plan_outage",
+    "shared_outages",
 ]
 
 PHASES: Mapping[int, str] = {
-    1: "check replication lag against the RPO",
+    1: "check the Terraform state and the data on the targets",
     2: "scale standby pools",
     3: "wait for nodes ready",
     4: "move traffic",
     5: "verify",
 }
+
+
+# The runbook's first step: the state of every root that must act is readable.
+STATE_STEP = "check-state"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +138,29 @@ class FailoverPlan:
     steps: tuple[Step, ...]
     critical_path: tuple[str, ...]  # step ids, first to last
     estimated_rto_minutes: int
+    # How each failed cluster's checkpoints reach the targets its work lands on.
+    data: tuple[DataPath, ...] = ()
+    # Roots that must act in this outage whose state would be unreachable, one line each.
+    unreachable_state: tuple[str, ...] = ()
+    # Targets receiving work with nowhere to run system pods, one line each.
+    no_system_pool: tuple[str, ...] = ()
+    # False when the whole-node placement search stopped at its limit (infra/dr/assign.py).
+    exact: bool = True
+
+    @property
+    def data_problems(self) -> tuple[str, ...]:
+        """Data paths whose lag exceeds the RPO."""
+        return tuple(line for d in self.data if (line := d.problem(self.rpo_minutes)) is not None)
+
+    def warnings(self) -> tuple[str, ...]:
+        """What the plan cannot promise but does not make it infeasible."""
+        lines = [line for d in self.data if (line := d.warning()) is not None]
+        if not self.exact:
+            lines.append(
+                "placement: the whole-node search stopped at its limit; a placement with less "
+                "shortfall may exist"
+            )
+        return tuple(lines)
 
     @property
     def within_rto(self) -> bool:
@@ -143,15 +175,14 @@ class FailoverPlan:
             and not self.stranded
             and not self.missing_standby
             and self.within_rto
+            and not self.data_problems
+            and not self.unreachable_state
+            and not self.no_system_pool
         )
 
     def problems(self) -> tuple[str, ...]:
         """Why the plan is infeasible, one line each (empty when feasible)."""
-        lines = [
-            f"shortfall: {s.cluster} needs {s.gpus} more {s.gpu} GPUs"
-            + (" with RDMA" if s.rdma else "")
-            for s in self.shortfalls
-        ]
+        lines = [f"shortfall: {s.cluster} needs {s.gpus} more {_shape(s)}" for s in self.shortfalls]
         lines += [f"stranded: every failover target of {c} fails too" for c in self.stranded]
         lines += [
             f"no standby pool for {m.gpu} on {m.target} ({m.gpus} GPUs placed there; "
@@ -163,7 +194,17 @@ class FailoverPlan:
                 f"estimated RTO {self.estimated_rto_minutes} min exceeds the target "
                 f"{self.rto_minutes} min"
             )
+        lines += self.data_problems
+        lines += self.unreachable_state
+        lines += self.no_system_pool
         return tuple(lines)
+
+
+def _shape(shortfall: Shortfall) -> str:
+    """``H100 GPUs on nodes of at least 8 GPUs with RDMA``: what is missing, shape included."""
+    node_gpus = getattr(shortfall, "node_gpus", 0)
+    shape = f" on nodes of at least {node_gpus} GPUs" if node_gpus > 1 else ""
+    return f"{shortfall.gpu} GPUs{shape}" + (" with RDMA" if shortfall.rdma else "")
 
 
 @dataclass(frozen=True)
@@ -219,6 +260,8 @@ class FailoverPlanner:
         self.timing = timing
         self.index = CapacityIndex(stack, catalog)
         self.standby: Mapping[BucketKey, ResolvedPool] = standby_by_bucket(self.index)
+        self.state: Mapping[str, StateLocation] = state_locations(stack)
+        self.catalog = catalog
 
     def resource(self, cluster: str) -> str:
         """The cloud resource name of ``cluster``."""
@@ -240,11 +283,27 @@ class FailoverPlanner:
         for p in assignment.placements:
             placed[(p.target, p.target_gpu)] = placed.get((p.target, p.target_gpu), 0) + p.gpus
         scales, missing = self._standby_scales(placed)
+        landing = _landing(protected, survivors, assignment.placements)
+        data = tuple(
+            data_path(stack, name, target, self.timing)
+            for name, on in landing.items()
+            for target in on
+        )
 
+        receiving = tuple(t for t in targets if any(t in on for on in landing.values()))
+        state_steps, unreachable = self._state_steps_and_problems(outage, receiving)
+        checks = self._check_steps(landing, data)
         raw_steps = [
-            *self._check_steps(protected, survivors),
+            *state_steps,
+            *checks,
             *self._scale_steps(targets, scales),
-            *self._traffic_steps(protected, survivors, assignment.placements, scales),
+            *self._traffic_steps(
+                protected,
+                survivors,
+                assignment.placements,
+                scales,
+                {c.id for c in (*state_steps, *checks)},
+            ),
         ]
         steps, path, rto = _schedule(raw_steps)
         dr = stack.dr
@@ -265,9 +324,86 @@ class FailoverPlanner:
             steps=steps,
             critical_path=path,
             estimated_rto_minutes=rto,
+            data=data,
+            exact=assignment.exact,
+            unreachable_state=unreachable if protected else (),
+            no_system_pool=tuple(
+                line
+                for t in receiving
+                if (line := system_pool_problem(index.clusters[t], self.catalog)) is not None
+            ),
         )
 
     # -- building blocks -------------------------------------------------------------------
+
+    def _state_steps_and_problems(
+        self, outage: Outage, targets: Sequence[str]
+    ) -> tuple[list[_Draft], tuple[str, ...]]:
+        """The first step (read the state of every root that must act) and the roots whose
+        state the outage makes unreachable. Roots that must act: ``_dr`` (DNS failover and
+        replication) and every target that receives work (its standby pools)."""
+        locations = self.state
+        acting = [r for r in ("_dr",) if r in locations] + list(targets)
+        failed = _failed_regions(self.stack, outage)
+        problems: list[str] = []
+        commands: list[str] = []
+        for root in acting:
+            location = locations[root]
+            usable = next(
+                (
+                    loc
+                    for loc in (location, location.replica)
+                    if loc is not None and not failed(loc.cloud, loc.region)
+                ),
+                None,
+            )
+            if usable is None:
+                where = f"{CLOUDS[location.cloud].title} {location.region}"
+                if location.replica is not None:
+                    where += f" and its replica in {location.replica.region}"
+                fix = (
+                    "a whole-cloud outage takes every region of it: keep it on another cloud "
+                    "with dr.state_region"
+                    if outage.kind == "cloud"
+                    else "set dr.state_region or dr.state_replica_region to another region"
+                )
+                problems.append(
+                    f"state: root {root} keeps its state only in {where}, which this outage "
+                    f"takes down ({fix})"
+                )
+                continue
+            note = (
+                ""
+                if usable is location
+                else "  # the replica: switch backend first (docs/state.md)"
+            )
+            commands.append(usable.read_command + note)
+        if not commands:
+            return [], tuple(problems)
+        cloud = locations[acting[0]].cloud
+        region = locations[acting[0]].region
+        draft = _Draft(
+            id=STATE_STEP,
+            phase=1,
+            title="check the Terraform state the failover needs",
+            cluster=acting[0],
+            cloud=cloud,
+            region=region,
+            action=(
+                "Read the Terraform state of every root that acts in this failover ("
+                + ", ".join(acting)
+                + "), so a `terraform apply` of those roots works while the failed region is "
+                "down; a root whose primary backend failed is read from its replica."
+            ),
+            commands=tuple(commands),
+            verify="each call returns the object's metadata without error",
+            verify_commands=(),
+            rollback="nothing to undo: the check only reads",
+            rollback_commands=(),
+            minutes=minutes(self.timing.for_cloud(cloud).replication_check),
+            depends_on=(),
+        )
+        return [draft], tuple(problems)
 
     def _standby_scales(
         self, placed: Mapping[BucketKey, int]
@@ -298,40 +434,60 @@ class FailoverPlanner:
         return tuple(scales), tuple(missing)
 
     def _check_steps(
-        self, protected: Sequence[str], survivors: Mapping[str, tuple[str, ...]]
+        self, landing: Mapping[str, tuple[str, ...]], data: Sequence[DataPath]
     ) -> list[_Draft]:
+        """One data check per failed cluster with checkpoints: on every target its work lands
+        on, the newest checkpoint is within the RPO (and, where a sync job carries it, the job
+        ran), before traffic moves. Stateless clusters have nothing to check."""
         rpo = self.stack.dr.rpo_minutes if self.stack.dr else None
+        paths: dict[str, list[DataPath]] = {}
+        for path in data:
+            paths.setdefault(path.source, []).append(path)
         drafts = []
-        for name in protected:
-            if not survivors[name]:
+        for name, on in landing.items():
+            mine = [d for d in paths.get(name, ()) if d.kind != "none"]
+            if not mine:
                 continue
-            # The replica that counts is the one next to the first surviving target.
-            replica = self.index.clusters[survivors[name][0]]
-            timing = self.timing.for_cloud(replica.cloud)
+            # The drill reads the replica of the first target (this step's cloud and region).
+            first = self.index.clusters[on[0]]
+            timing = self.timing.for_cloud(first.cloud)
+            commands: list[str] = []
+            for path in mine:
+                target = self.index.clusters[path.target]
+                commands.append(
+                    CLOUDS[target.cloud].replica_age_command(
+                        self.resource(name),
+                        target.region,
+                        stack=self.stack.name,
+                        owner=self.stack.owner,
+                        target=target.name,
+                    )
+                )
+            how = "; ".join(
+                f"to {d.target} by {d.mechanism}"
+                + (
+                    f", lag up to {d.lag_minutes} min"
+                    if d.lag_minutes is not None
+                    else ", no lag bound"
+                )
+                for d in mine
+            )
             drafts.append(
                 _Draft(
                     id=f"check-replication-{name}",
                     phase=1,
-                    title=f"check replication lag of {name}",
+                    title=f"check the checkpoints of {name} on its targets",
                     cluster=name,
-                    cloud=replica.cloud,
-                    region=replica.region,
+                    cloud=first.cloud,
+                    region=first.region,
                     action=(
-                        f"Read the age of the newest checkpoint of {name} replicated to "
-                        f"{replica.region} ({CLOUDS[replica.cloud].title}); it must be at most "
-                        f"{rpo} minutes old (the RPO) before traffic moves."
+                        f"Read the age of the newest checkpoint of {name} on each target its work "
+                        f"lands on ({how}); it must be at most {rpo} minutes old (the RPO) before "
+                        "traffic moves."
                     ),
-                    commands=(
-                        CLOUDS[replica.cloud].replica_age_command(
-                            self.resource(name),
-                            replica.region,
-                            stack=self.stack.name,
-                            owner=self.stack.owner,
-                            target=replica.name,
-                        ),
-                    ),
+                    commands=tuple(commands),
                     verify=(
-                        f"now minus the printed time is at most {rpo} minutes; if it is older, "
+                        f"now minus each printed time is at most {rpo} minutes; if it is older, "
                         "decide before moving traffic: accept the data loss or wait for the source"
                     ),
                     verify_commands=(),
@@ -445,6 +601,7 @@ class FailoverPlanner:
         survivors: Mapping[str, tuple[str, ...]],
         placements: Sequence[Placement],
         scales: Sequence[StandbyScale],
+        checks: Set[str],
     ) -> list[_Draft]:
         waits = {s.target for s in scales if s.nodes > s.running_nodes}
         placed: dict[str, dict[str, int]] = {}
@@ -489,7 +646,7 @@ class FailoverPlanner:
                     rollback_commands=cloud.traffic_commands(record, name, ordered, failover=False),
                     minutes=minutes(timing.traffic_seconds),
                     depends_on=(
-                        f"check-replication-{name}",
+                        *(c for c in (STATE_STEP, f"check-replication-{name}") if c in checks),
                         *(f"wait-{t}" for t in ordered if t in waits),
                     ),
                 )
@@ -511,13 +668,24 @@ class FailoverPlanner:
                     ),
                     commands=(
                         *(
-                            f"kubectl --context {self.resource(t)} get pods --all-namespaces "
-                            "--field-selector=status.phase=Pending  # expect none"
+                            c
                             for t in ordered
+                            for c in (
+                                f"kubectl --context {self.resource(t)} -n kube-system "
+                                "get pods --field-selector=status.phase!=Running,"
+                                "status.phase!=Succeeded  # expect none: system pods run",
+                                f"kubectl --context {self.resource(t)} -n kube-system "
+                                "rollout status deployment/coredns --timeout=120s",
+                                f"kubectl --context {self.resource(t)} get pods --all-namespaces "
+                                "--field-selector=status.phase=Pending  # expect none",
+                            )
                         ),
                         f"curl -fsS https://<service-hostname-of-{record}>/healthz",
                     ),
-                    verify="no Pending pods on the targets and the health endpoint answers 200",
+                    verify=(
+                        "system pods (CoreDNS and the other kube-system pods) run on the targets, "
+                        "no pod is Pending there and the health endpoint answers 200"
+                    ),
                     verify_commands=(),
                     rollback=(
                         f"to fail back once {source.region} is healthy: run the rollback of "
@@ -549,6 +717,35 @@ class _Draft:
     rollback_commands: tuple[str, ...]
     minutes: int
     depends_on: tuple[str, ...]
+
+
+def _failed_regions(stack: ResolvedStack, outage: Outage) -> Callable[[str, str], bool]:
+    """Whether a cloud region is down in ``outage``: every region of the cloud in a cloud
+    outage, the outage's region in a region outage; none in a single-cluster outage."""
+    if outage.kind == "cloud":
+        return lambda cloud, _region: cloud == outage.cloud
+    if outage.kind == "region":
+        return lambda cloud, region: (cloud, region) == (outage.cloud, outage.region)
+    return lambda _cloud, _region: False
+
+
+def _landing(
+    protected: Sequence[str],
+    survivors: Mapping[str, tuple[str, ...]],
+    placements: Sequence[Placement],
+) -> dict[str, tuple[str, ...]]:
+    """Per failed cluster with a surviving target, the targets its work lands on, in its
+    failover order: where GPUs are placed, else (no GPU work) its first surviving target."""
+    placed: dict[str, set[str]] = {}
+    for p in placements:
+        placed.setdefault(p.cluster, set()).add(p.target)
+    landing: dict[str, tuple[str, ...]] = {}
+    for name in protected:
+        if not survivors[name]:
+            continue
+        on = tuple(t for t in survivors[name] if t in placed.get(name, ()))
+        landing[name] = on or survivors[name][:1]
+    return landing
 
 
 def _schedule(drafts: Sequence[_Draft]) -> tuple[tuple[Step, ...], tuple[str, ...], int]:
@@ -597,3 +794,51 @@ def _schedule(drafts: Sequence[_Draft]) -> tuple[tuple[Step, ...], tuple[str, ..
         for d in ordered
     )
     return steps, tuple(path), max(finish.values(), default=0)
+
+
+@dataclass(frozen=True)
+class SharedOutage:
+    """One outage (a cloud region or a whole cloud) as it hits every stack that has clusters
+    there: the stacks' plans and, per target cloud region and GPU model, the GPUs all of them
+    place there together (what the account's quota or reservation must hold when the stacks
+    share an account)."""
+
+    id: str
+    plans: tuple[FailoverPlan, ...]  # one per stack hit, in the order given
+    placed: tuple[tuple[str, str, str, int], ...]  # (cloud, region, gpu, GPUs), sorted
+    stacks_by_target: Mapping[tuple[str, str, str], tuple[str, ...]]  # same key -> stacks
+
+    @property
+    def feasible(self) -> bool:
+        return all(p.feasible for p in self.plans)
+
+
+def shared_outages(
+    plans: Sequence[FailoverPlan], regions: Mapping[tuple[str, str], tuple[str, str]]
+) -> tuple[SharedOutage, ...]:
+    """Group region and cloud outages by id across stacks. ``regions`` maps ``(stack,
+    cluster)`` to the cluster's ``(cloud, region)``. Cluster outages are one stack's own."""
+    grouped: dict[str, list[FailoverPlan]] = {}
+    for plan in plans:
+        if plan.outage.kind != "cluster":
+            grouped.setdefault(plan.outage.id, []).append(plan)
+    result = []
+    for outage_id, members in grouped.items():
+        totals: dict[tuple[str, str, str], int] = {}
+        stacks: dict[tuple[str, str, str], list[str]] = {}
+        for plan in members:
+            for p in plan.placements:
+                cloud, region = regions[(plan.stack, p.target)]
+                key = (cloud, region, p.target_gpu)
+                totals[key] = totals.get(key, 0) + p.gpus
+                if plan.stack not in stacks.setdefault(key, []):
+                    stacks[key].append(plan.stack)
+        result.append(
+            SharedOutage(
+                id=outage_id,
+                plans=tuple(members),
+                placed=tuple((*key, gpus) for key, gpus in sorted(totals.items())),
+                stacks_by_target={k: tuple(v) for k, v in sorted(stacks.items())},
+            )
+        )
+    return tuple(result)

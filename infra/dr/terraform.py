@@ -7,9 +7,9 @@
 - **replication**: each protected cluster's checkpoint store is copied to the store of its first
   failover target on the same cloud in another region (S3 replication, with Replication Time
   Control when the RPO is 15 minutes or less; Azure object replication; OSS cross-region
-  replication). A protected cluster without such a target has only cross-cloud targets: no
-  cloud replicates natively into another cloud, so those pairs (see :func:`checkpoint_pairs`,
-  ``native=False``) are left to the checkpoint sync the runbook covers.
+  replication). Every other pair (another cloud, or a second target on the same cloud) is
+  carried by the scheduled sync job of the target's add-ons root (:mod:`infra.dr.data`), and a
+  source declared ``stateless`` carries nothing.
 - **DNS failover**: one record per protected cluster, named ``<stack>-<cluster>`` like the
   runbook's records, answering with the cluster, then its failover targets in order; it lives
   on the DNS service of the protected cluster's cloud.
@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from infra.clouds import CLOUDS
 from infra.clouds.base import dr_module_name
 from infra.clouds.dr_inputs import DnsRecord, DrCluster, RootVariable, StandbyPools
+from infra.dr.data import data_paths
 from infra.inputs import cluster_module_inputs, stack_tags
 from infra.resolve import ResolvedCluster, ResolvedStack
 from infra.values import Value
@@ -71,30 +72,18 @@ class CheckpointPair:
 
     source: str  # cluster name
     target: str  # cluster name
-    native: bool  # same cloud, other region: the cloud replicates it; else the runbook's sync
+    native: bool  # same cloud, other region: the cloud replicates it; else the sync job
 
 
 def checkpoint_pairs(stack: ResolvedStack) -> tuple[CheckpointPair, ...]:
-    """One pair per protected cluster (stack order): its first same-cloud target in another
-    region if it has one (native), else its first target (cross-cloud, not native)."""
-    if stack.dr is None:
-        return ()
-    pairs: list[CheckpointPair] = []
-    for cluster in stack.clusters:
-        targets = stack.dr.failover.get(cluster.name, ())
-        if not targets:
-            continue
-        native = next(
-            (
-                t
-                for t in targets
-                if stack.cluster(t).cloud == cluster.cloud
-                and stack.cluster(t).region != cluster.region
-            ),
-            None,
-        )
-        pairs.append(CheckpointPair(cluster.name, native or targets[0], native is not None))
-    return tuple(pairs)
+    """Every failover pair that carries checkpoints (:func:`infra.dr.data.data_paths`; stateless
+    sources carry none), sources in stack order: native when the cloud replicates it (the
+    source's first same-cloud target in another region), else the sync job of the add-ons root."""
+    return tuple(
+        CheckpointPair(path.source, path.target, path.kind == "replication")
+        for path in data_paths(stack)
+        if path.kind != "none"
+    )
 
 
 def dns_records(stack: ResolvedStack) -> tuple[DnsRecord, ...]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from infra.deploy import DeployedStack
-from infra.dr.plan import FailoverPlan, StandbyScale, Step
+from infra.dr.plan import STATE_STEP, FailoverPlan, StandbyScale, Step
 from infra.drill.api import DrillAdapter, Op, PoolRef, ReplicaRef, TrafficRef
 
 __all__ = ["DrillStep", "PoolChange", "drill_steps", "failback_steps"]
@@ -83,6 +83,9 @@ def drill_steps(
     weights = _weights(plan, deployed)
     steps: list[DrillStep] = []
     for step in plan.steps:
+        if step.id == STATE_STEP:
+            # The drill acts through the cloud APIs, not through Terraform: it needs no state.
+            continue
         base = _base(step)
         adapter = adapters[step.cloud]
         name = step.id.split("-", 1)[1]
@@ -265,7 +268,7 @@ def _base(step: Step) -> DrillStep:
         cloud=step.cloud,
         region=step.region,
         phase=step.phase,
-        depends_on=step.depends_on,
+        depends_on=tuple(d for d in step.depends_on if d != STATE_STEP),
         planned_start=step.start,
         planned_minutes=step.minutes,
         critical=step.critical,

@@ -9,7 +9,7 @@ roots hold (module inputs, home regions, state locations, DR calls) comes from t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from infra.assets import modules_dir
 from infra.clouds import CLOUDS, Cloud
@@ -18,6 +18,7 @@ from infra.dr.terraform import DrModuleCall, RootVariable
 from infra.errors import InfraError
 from infra.inputs import stack_tags
 from infra.roots import Root
+from infra.state import home_regions
 from infra.terraform.hcl import Block, Raw, Value, document
 
 __all__ = ["DR_ROOT", "GLOBAL", "REQUIRED_TERRAFORM", "terraform_files"]
@@ -44,7 +45,8 @@ def terraform_files(plan: DeployedStack) -> tuple[dict[str, str], tuple[Root, ..
 
     global_path = f"{base}/{GLOBAL}"
     files.update(_global_root(plan, global_path))
-    roots = [Root(global_path, plan.name, None, home.name, home_region, ())]
+    state = plan.global_state
+    roots = [Root(global_path, plan.name, None, state.cloud, state.region, ())]
     for cluster in plan.clusters:
         path = f"{base}/{cluster.name}"
         files.update(_cluster_root(plan, cluster, path))
@@ -53,7 +55,7 @@ def terraform_files(plan: DeployedStack) -> tuple[dict[str, str], tuple[Root, ..
         )
 
     used = {c.cloud.cluster_module for c in plan.clusters}
-    used |= {cloud.state_module for cloud in plan.clouds}
+    used |= {CLOUDS[cloud].state_module for cloud, _ in plan.state_backends}
     if plan.dr_calls and plan.dr_state is not None:
         dr_path = f"{base}/{DR_ROOT}"
         files.update(_dr_root(plan, plan.dr_calls, plan.dr_state, dr_path))
@@ -140,24 +142,41 @@ def _cluster_root(plan: DeployedStack, cluster: DeployedCluster, path: str) -> d
 
 
 def _global_root(plan: DeployedStack, path: str) -> dict[str, str]:
+    """The ``_global`` root: a state backend in every region the stack keeps state in (stack
+    order), with a provider per cloud and an alias per extra region of a regional provider.
+    With a replica region, the state region's backend replicates the stack-wide roots' state
+    into the replica region's backend."""
     stack = plan.stack
+    backends = plan.state_backends
+    homes = home_regions(backends)
+    clouds = [CLOUDS[name] for name in dict.fromkeys(cloud for cloud, _ in backends)]
+    labels = {(c, r): _state_label(c, r, homes[c] == r) for c, r in backends}
+    providers, aliased = _regional_providers(clouds, homes, backends)
+    state, replica = plan.global_state, plan.global_state.replica
+    keys = [plan.global_state.key, *([plan.dr_state.key] if plan.dr_state else [])]
     modules: list[Block] = []
     outputs: list[Block] = []
-    for cloud in plan.clouds:
-        region = plan.home_regions[cloud.name]
-        inputs: dict[str, Value] = {
-            "region": region,
-            "tags": stack_tags(stack, None),
-        }
-        inputs.update(cloud.state_backend_inputs(stack.name, stack.owner, region))
-        label = f"state_backend_{cloud.name}"
-        modules.append(
-            Block(
-                "module",
-                (label,),
-                (("source", _relative_module(cloud.state_module)), *sorted(inputs.items())),
+    for cloud_name, region in backends:
+        cloud = CLOUDS[cloud_name]
+        home = homes[cloud_name] == region
+        label = labels[(cloud_name, region)]
+        inputs: dict[str, Value] = {"region": region, "tags": stack_tags(stack, None)}
+        inputs.update(cloud.state_backend_inputs(stack.name, stack.owner, region, home=home))
+        if replica is not None and (cloud_name, region) == (state.cloud, state.region):
+            inputs.update(
+                cloud.state_replication_inputs(
+                    stack.name,
+                    stack.owner,
+                    replica.region,
+                    keys,
+                    replica_home=homes[replica.cloud] == replica.region,
+                    replica_module=labels[(replica.cloud, replica.region)],
+                )
             )
-        )
+        body: list[tuple[str, Value] | Block] = [("source", _relative_module(cloud.state_module))]
+        body.extend(_provider_argument(cloud, region, aliased))
+        body.extend(sorted(inputs.items()))
+        modules.append(Block("module", (label,), tuple(body)))
         outputs.append(
             Block(
                 "output",
@@ -165,18 +184,20 @@ def _global_root(plan: DeployedStack, path: str) -> dict[str, str]:
                 (
                     (
                         "description",
-                        f"What {cloud.title} roots of this stack need for their backend.",
+                        f"What {cloud.title} roots of this stack in {region} need for their "
+                        "backend.",
                     ),
                     ("value", Raw(f"module.{label}")),
                 ),
             )
         )
-    providers = [cloud.provider_block(plan.home_regions[cloud.name]) for cloud in plan.clouds]
     override = Block("terraform", (), (Block("backend", ("local",), ()),))
-    return {
+    files = {
         f"{path}/versions.tf": _header(plan, "Terraform and provider versions.")
-        + document([_versions(plan.clouds)]),
-        f"{path}/providers.tf": _header(plan, "Providers, one per cloud of the stack.")
+        + document([_versions(clouds)]),
+        f"{path}/providers.tf": _header(
+            plan, "Providers, one per cloud of the stack and region of its state backends."
+        )
         + document(providers),
         f"{path}/backend.tf": _header(
             plan,
@@ -191,11 +212,102 @@ def _global_root(plan: DeployedStack, path: str) -> dict[str, str]:
             plan, "Local state for the one-time bootstrap of the state backend (see backend.tf)."
         )
         + document([override]),
-        f"{path}/main.tf": _header(plan, "Stack-wide pieces: one state backend per cloud.")
+        f"{path}/main.tf": _header(
+            plan, "Stack-wide pieces: a state backend in every region the stack keeps state in."
+        )
         + document(modules),
         f"{path}/outputs.tf": _header(plan, "Outputs for people and other roots.")
         + document(outputs),
     }
+    files.update(_replica_example(plan, plan.global_state, path))
+    return files
+
+
+def _state_label(cloud: str, region: str, home: bool) -> str:
+    """The module label of a state backend in ``_global``: a cloud's home backend keeps
+    "state_backend_<cloud>" (a new label would make Terraform plan to destroy the state bucket);
+    the others are "state_backend_<cloud>_<region>"."""
+    return f"state_backend_{cloud}" if home else f"state_backend_{cloud}_{_alias(region)}"
+
+
+def _regional_providers(
+    clouds: Sequence[Cloud], homes: Mapping[str, str], regions: Sequence[tuple[str, str]]
+) -> tuple[list[Block], set[tuple[str, str]]]:
+    """Each cloud's provider in its home region, plus an aliased one per other region where
+    the provider is bound to a region (AWS, Alibaba Cloud; Azure's is not); the aliased pairs."""
+    providers: list[Block] = []
+    aliased: set[tuple[str, str]] = set()
+    for cloud in clouds:
+        home_block = cloud.provider_block(homes[cloud.name])
+        providers.append(home_block)
+        for cloud_name, region in regions:
+            if cloud_name != cloud.name or region == homes[cloud.name]:
+                continue
+            block = cloud.provider_block(region)
+            if block != home_block and (cloud.name, region) not in aliased:
+                providers.append(
+                    Block(block.type, block.labels, (*block.body, ("alias", _alias(region))))
+                )
+                aliased.add((cloud.name, region))
+    return providers, aliased
+
+
+def _provider_argument(
+    cloud: Cloud, region: str, aliased: set[tuple[str, str]]
+) -> list[tuple[str, Value]]:
+    """A module call's ``providers`` argument when its region has an aliased provider."""
+    if (cloud.name, region) not in aliased:
+        return []
+    local = cloud.terraform_provider.name
+    return [("providers", {local: Raw(f"{local}.{_alias(region)}")})]
+
+
+def _replica_example(plan: DeployedStack, state: StateLocation, path: str) -> dict[str, str]:
+    """``backend_replica.tf.example`` of a stack-wide root whose state has a replica: the
+    backend block of the replica, and when and how to switch to it and back."""
+    replica = state.replica
+    if replica is None:
+        return {}
+    cloud = CLOUDS[replica.cloud]
+    homes = home_regions(plan.state_backends)
+    unlock = cloud.state_replica_switch_commands(
+        plan.stack.name,
+        plan.stack.owner,
+        replica.region,
+        home=homes[replica.cloud] == replica.region,
+    )
+    lines = [
+        f"The backend of this root's replica in {cloud.title} {replica.region}: the state as",
+        f"replication last copied it from {state.region} (docs/state.md).",
+        "",
+        f"When: {state.region} is down and this root must be applied or read (the failover",
+        f"applies {DR_ROOT}). Never while {state.region} is up: two copies of one state would",
+        "then both be written.",
+        "",
+        "1. Check that the replica is there:",
+        f"     {replica.read_command}",
+    ]
+    step = 2
+    if unlock:
+        lines += [f"{step}. Make the replica writable (the replication keeps it read-only):"]
+        lines += [f"     {command}" for command in unlock]
+        step += 1
+    lines += [
+        f"{step}. Switch this root to it and apply:",
+        "     cp backend_replica.tf.example backend_override.tf",
+        "     terraform init -reconfigure",
+        "     terraform plan -out failover.tfplan && terraform apply failover.tfplan",
+        f"{step + 1}. Back, once {state.region} is up again and before anything else applies there:",
+        "     terraform state pull > failover.tfstate",
+        "     rm backend_override.tf",
+        "     terraform init -reconfigure",
+        "     terraform state push failover.tfstate  # refuses when the primary's state moved on",
+        "     terraform plan  # expect no changes; then rm failover.tfstate",
+    ]
+    if unlock:
+        lines.append(f"   and apply the {GLOBAL} root again: it restores the replication.")
+    header = _header(plan, "\n# ".join(lines).replace("# \n", "#\n"))
+    return {f"{path}/backend_replica.tf.example": header + document([_backend(replica)])}
 
 
 def _alias(region: str) -> str:
@@ -245,8 +357,8 @@ def _dr_root(
         )
         for call in calls
     ]
-    # State lives with the stack's other roots: in the backend of its first cluster's cloud.
-    return {
+    # State lives in the stack's state region (infra.state), with _global's.
+    files = {
         f"{path}/versions.tf": _header(plan, "Terraform and provider versions.")
         + document([_versions(clouds)]),
         f"{path}/providers.tf": _header(plan, "Providers, one per cloud region with DR pieces.")
@@ -264,6 +376,8 @@ def _dr_root(
         f"{path}/outputs.tf": _header(plan, "Outputs for people and other roots.")
         + document(outputs),
     }
+    files.update(_replica_example(plan, state, path))
+    return files
 
 
 def _variable_block(variable: RootVariable) -> Block:

@@ -61,3 +61,38 @@ variable "access_log_retention_days" {
     error_message = "access_log_retention_days must be a whole number of at least 1."
   }
 }
+
+variable "replication" {
+  description = "Replicate the state objects whose names start with one of prefixes (the stack-wide roots' state) to the state bucket of another region, by OSS cross-region replication, so a failover can still apply those roots while this region is down. replica_kms_key_id: the KMS key the replicas are encrypted with, required when kms_key_id is set (objects encrypted with a named key are replicated only with one). null (default): no replication."
+  type = object({
+    destination_bucket = string
+    destination_region = string
+    prefixes           = list(string)
+    replica_kms_key_id = optional(string)
+  })
+  default = null
+
+  validation {
+    condition = var.replication == null || try(
+      can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.replication.destination_bucket)) &&
+      can(regex("^[a-z]{2}-[a-z0-9-]+$", var.replication.destination_region)) &&
+      var.replication.destination_region != var.region,
+      false
+    )
+    error_message = "replication.destination_bucket must be an OSS bucket name and replication.destination_region an Alibaba Cloud region id other than region (the replica must survive this region's outage)."
+  }
+
+  validation {
+    condition = var.replication == null || try(
+      length(var.replication.prefixes) >= 1 && length(var.replication.prefixes) <= 10 &&
+      alltrue([for p in var.replication.prefixes : length(p) >= 1 && length(p) <= 1023]),
+      false
+    )
+    error_message = "replication.prefixes must hold 1 to 10 object name prefixes (OSS: at most 10 per replication rule) of 1 to 1023 characters."
+  }
+
+  validation {
+    condition     = var.replication == null || var.kms_key_id == null || try(var.replication.replica_kms_key_id != null, false)
+    error_message = "replication.replica_kms_key_id is required when kms_key_id is set: OSS replicates objects encrypted with a named KMS key only with a key for the replicas."
+  }
+}

@@ -47,7 +47,7 @@ resource "aws_kms_alias" "this" {
 }
 
 resource "aws_s3_bucket" "this" {
-  #checkov:skip=CKV_AWS_144:state stays in its home region (versioned, KMS-encrypted); failover (infra drill) acts through the cloud APIs and needs no Terraform state, so a region outage here delays Terraform changes, not recovery
+  #checkov:skip=CKV_AWS_144:cross-region replication is selective: the stack-wide roots' state is replicated by aws_s3_bucket_replication_configuration.this (var.replication, replication.tf); a cluster root's state stays in its cluster's own region, whose outage takes that cluster too (docs/state.md)
   #checkov:skip=CKV2_AWS_62:no consumer of object events; the notification configuration is one per bucket, left to whoever adds a consumer
   bucket = var.name
   tags   = var.tags

@@ -56,3 +56,31 @@ variable "access_log_retention_days" {
     error_message = "access_log_retention_days must be a whole number of at least 1."
   }
 }
+
+variable "replication" {
+  description = "Replicate the state objects whose keys start with one of prefixes (the stack-wide roots' state) to the state bucket of another region, re-encrypted there with that bucket's KMS key, so a failover can still apply those roots while this region is down. null (default): no replication."
+  type = object({
+    destination_bucket_arn  = string
+    destination_kms_key_arn = string
+    prefixes                = list(string)
+  })
+  default = null
+
+  validation {
+    condition = var.replication == null || try(
+      can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.replication.destination_bucket_arn)) &&
+      can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.replication.destination_kms_key_arn)),
+      false
+    )
+    error_message = "replication.destination_bucket_arn must be an S3 bucket ARN and replication.destination_kms_key_arn a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+  }
+
+  validation {
+    condition = var.replication == null || try(
+      length(var.replication.prefixes) >= 1 &&
+      alltrue([for p in var.replication.prefixes : length(p) >= 1 && length(p) <= 1024]),
+      false
+    )
+    error_message = "replication.prefixes must hold at least one key prefix of 1 to 1024 characters (an S3 object key is at most 1024 bytes)."
+  }
+}

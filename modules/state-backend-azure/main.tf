@@ -28,7 +28,10 @@ resource "azurerm_storage_account" "this" {
   tags                              = var.tags
 
   blob_properties {
-    versioning_enabled = true
+    # Object replication (replication.tf) needs versioning on both accounts and the change feed
+    # on the source (learn.microsoft.com/azure/storage/blobs/object-replication-overview).
+    versioning_enabled  = true
+    change_feed_enabled = var.replication != null
 
     delete_retention_policy {
       days = var.retention_days

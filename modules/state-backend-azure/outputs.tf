@@ -27,3 +27,8 @@ output "log_analytics_workspace_id" {
   description = "Log Analytics workspace holding the state account's blob access logs."
   value       = azurerm_log_analytics_workspace.this.id
 }
+
+output "storage_account_id" {
+  description = "Resource ID of the state account (the replication destination of another region's state module)."
+  value       = azurerm_storage_account.this.id
+}

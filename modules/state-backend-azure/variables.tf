@@ -88,3 +88,32 @@ variable "log_retention_days" {
     error_message = "log_retention_days must be a whole number between 30 and 730."
   }
 }
+
+variable "replication" {
+  description = "Replicate the state blobs whose names start with one of prefixes (the stack-wide roots' state) to a container of another region's state account, by object replication, so a failover can still apply those roots while this region is down. The module creates that container (destination_container_name); object replication keeps it read-only until the policy is removed. null (default): no replication."
+  type = object({
+    destination_storage_account_id = string
+    destination_container_name     = optional(string, "tfstate-replica")
+    prefixes                       = list(string)
+  })
+  default = null
+
+  validation {
+    condition = var.replication == null || try(
+      can(regex("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Storage/storageAccounts/[a-z0-9]{3,24}$", var.replication.destination_storage_account_id)) &&
+      can(regex("^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,62}$", var.replication.destination_container_name)),
+      false
+    )
+    error_message = "replication.destination_storage_account_id must be a storage account ID (/subscriptions/.../storageAccounts/NAME) and replication.destination_container_name 3-63 lowercase letters, digits and single hyphens."
+  }
+
+  validation {
+    condition = var.replication == null || try(
+      var.replication.destination_container_name != var.container_name &&
+      length(var.replication.prefixes) >= 1 &&
+      alltrue([for p in var.replication.prefixes : length(p) >= 1 && length(p) <= 1024]),
+      false
+    )
+    error_message = "replication.destination_container_name must differ from container_name (a replication destination is read-only), and replication.prefixes must hold at least one blob name prefix of 1 to 1024 characters."
+  }
+}

@@ -79,6 +79,8 @@ def make_stack(catalog: Catalog) -> MakeStack:
         rpo: int = 15,
         substitution: Mapping[str, Sequence[str]] | None = None,
         name: str = "s",
+        stateless: Sequence[str] = (),
+        **dr_fields: object,
     ) -> ResolvedStack:
         dr = (
             DisasterRecovery(
@@ -87,6 +89,7 @@ def make_stack(catalog: Catalog) -> MakeStack:
                 strategy=strategy,
                 failover={k: list(v) for k, v in failover.items()},
                 allow_gpu_substitution={k: list(v) for k, v in (substitution or {}).items()},
+                **dr_fields,
             )
             if failover is not None
             else None
@@ -96,7 +99,9 @@ def make_stack(catalog: Catalog) -> MakeStack:
             owner="ml",
             environment="prod",
             clusters=[
-                cluster(n, c, r, pools, cap, index=i + 1)
+                cluster(n, c, r, pools, cap, index=i + 1).model_copy(
+                    update={"stateless": n in stateless}
+                )
                 for i, (n, c, r, pools, cap) in enumerate(clusters)
             ],
             dr=dr,
@@ -110,4 +115,4 @@ def make_stack(catalog: Catalog) -> MakeStack:
 
 def h100(gpus: int, **extra: object) -> NodePool:
     """An H100 training pool."""
-    return NodePool(name="h100", gpu="H100", gpus=gpus, **extra)  # type: ignore[arg-type]
+    return NodePool(name="h100", gpu="H100", gpus=gpus, **extra)

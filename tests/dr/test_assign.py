@@ -20,7 +20,7 @@ from infra.dr.assign import Assignment, Demand, Headroom, Placement, Shortfall, 
 def test_simple_feasible() -> None:
     result = assign(
         [Demand("train", "H100", False, 8)],
-        [Headroom("standby", "H100", 16, False)],
+        [Headroom("standby", "H100", 16, False, 8)],
         {"train": ["standby"]},
     )
     assert result == Assignment((Placement("train", "H100", False, "standby", "H100", 8),), ())
@@ -30,7 +30,7 @@ def test_simple_feasible() -> None:
 def test_shortfall_names_cluster_gpu_and_count() -> None:
     result = assign(
         [Demand("train", "H100", True, 10), Demand("serve", "L4", False, 2)],
-        [Headroom("standby", "H100", 6, True), Headroom("standby", "L4", 2, False)],
+        [Headroom("standby", "H100", 6, True, 8), Headroom("standby", "L4", 2, False, 8)],
         {"train": ["standby"], "serve": ["standby"]},
     )
     assert not result.feasible
@@ -43,7 +43,7 @@ def test_shortfall_names_cluster_gpu_and_count() -> None:
 
 def test_substitution_only_when_the_list_allows_it() -> None:
     demand = [Demand("train", "H100", False, 8)]
-    headroom = [Headroom("standby", "A100-80GB", 8, False)]
+    headroom = [Headroom("standby", "A100-80GB", 8, False, 8)]
     failover = {"train": ["standby"]}
 
     assert assign(demand, headroom, failover).shortfalls == (Shortfall("train", "H100", False, 8),)
@@ -59,9 +59,9 @@ def test_substitution_only_when_the_list_allows_it() -> None:
 def test_requested_gpu_preferred_over_substitutes_then_substitute_order() -> None:
     failover = {"train": ["standby"]}
     headroom = [
-        Headroom("standby", "H100", 4, False),
-        Headroom("standby", "A100", 4, False),
-        Headroom("standby", "L40S", 4, False),
+        Headroom("standby", "H100", 4, False, 8),
+        Headroom("standby", "A100", 4, False, 8),
+        Headroom("standby", "L40S", 4, False, 8),
     ]
     result = assign(
         [Demand("train", "H100", False, 6)], headroom, failover, {"H100": ["L40S", "A100"]}
@@ -77,7 +77,7 @@ def test_target_order_dominates_gpu_preference() -> None:
     # target (with K too small, rank 2 here would cost more than target 1 with rank 0).
     result = assign(
         [Demand("train", "H100", False, 4)],
-        [Headroom("near", "A100", 4, False), Headroom("far", "H100", 4, False)],
+        [Headroom("near", "A100", 4, False, 8), Headroom("far", "H100", 4, False, 8)],
         {"train": ["near", "far"]},
         {"H100": ["L40S", "A100"]},
     )
@@ -86,13 +86,13 @@ def test_target_order_dominates_gpu_preference() -> None:
 
 def test_rdma_demand_refuses_non_rdma_headroom() -> None:
     failover = {"train": ["standby"]}
-    plain = [Headroom("standby", "H100", 8, False)]
+    plain = [Headroom("standby", "H100", 8, False, 8)]
     result = assign([Demand("train", "H100", True, 8)], plain, failover)
     assert result.placements == ()
     assert result.shortfalls == (Shortfall("train", "H100", True, 8),)
 
     # Non-RDMA demand may use RDMA-capable headroom, and both share its capacity.
-    rdma = [Headroom("standby", "H100", 8, True)]
+    rdma = [Headroom("standby", "H100", 8, True, 8)]
     mixed = assign(
         [Demand("train", "H100", True, 5), Demand("train", "H100", False, 3)], rdma, failover
     )
@@ -107,7 +107,7 @@ def test_non_rdma_demand_moves_aside_for_rdma_demand() -> None:
     # Only the preferred target has RDMA; putting the plain demand there would strand RDMA.
     result = assign(
         [Demand("train", "H100", False, 5), Demand("train", "H100", True, 5)],
-        [Headroom("near", "H100", 5, True), Headroom("far", "H100", 5, False)],
+        [Headroom("near", "H100", 5, True, 8), Headroom("far", "H100", 5, False, 8)],
         {"train": ["near", "far"]},
     )
     assert result.feasible
@@ -136,7 +136,7 @@ def _greedy_in_list_order(
 def test_competing_clusters_no_false_shortfall() -> None:
     # A and B fail together (one region). T1 fits only one of them; only A may also use T2.
     demands = [Demand("A", "H100", False, 8), Demand("B", "H100", False, 8)]
-    headroom = [Headroom("T1", "H100", 8, False), Headroom("T2", "H100", 8, False)]
+    headroom = [Headroom("T1", "H100", 8, False, 8), Headroom("T2", "H100", 8, False, 8)]
     failover = {"A": ["T1", "T2"], "B": ["T1"]}
 
     # The trap is real: going cluster by cluster in list order strands B.
@@ -153,7 +153,7 @@ def test_competing_clusters_no_false_shortfall() -> None:
 def test_headroom_is_shared_not_counted_twice() -> None:
     result = assign(
         [Demand("A", "H100", False, 6), Demand("B", "H100", False, 6)],
-        [Headroom("T", "H100", 8, False)],
+        [Headroom("T", "H100", 8, False, 8)],
         {"A": ["T"], "B": ["T"]},
     )
     assert sum(p.gpus for p in result.placements) == 8
@@ -164,7 +164,10 @@ def test_earlier_target_preferred_when_both_fit() -> None:
     # List order, not name order, decides.
     result = assign(
         [Demand("train", "H100", False, 8)],
-        [Headroom("a-first-by-name", "H100", 8, False), Headroom("z-preferred", "H100", 8, False)],
+        [
+            Headroom("a-first-by-name", "H100", 8, False, 8),
+            Headroom("z-preferred", "H100", 8, False, 8),
+        ],
         {"train": ["z-preferred", "a-first-by-name"]},
     )
     assert result.placements == (Placement("train", "H100", False, "z-preferred", "H100", 8),)
@@ -174,9 +177,9 @@ def test_spill_over_to_later_targets_in_list_order() -> None:
     result = assign(
         [Demand("train", "H100", False, 20)],
         [
-            Headroom("second", "H100", 8, False),
-            Headroom("first", "H100", 8, False),
-            Headroom("third", "H100", 8, False),
+            Headroom("second", "H100", 8, False, 8),
+            Headroom("first", "H100", 8, False, 8),
+            Headroom("third", "H100", 8, False, 8),
         ],
         {"train": ["first", "second", "third"]},
     )
@@ -191,8 +194,8 @@ def test_cross_cloud_targets_are_just_names() -> None:
     result = assign(
         [Demand("aws/us-east-1/train", "H100", True, 16)],
         [
-            Headroom("azure/westeurope/train", "H100", 8, True),
-            Headroom("alicloud/cn-beijing/train", "H100", 8, True),
+            Headroom("azure/westeurope/train", "H100", 8, True, 8),
+            Headroom("alicloud/cn-beijing/train", "H100", 8, True, 8),
         ],
         {"aws/us-east-1/train": ["azure/westeurope/train", "alicloud/cn-beijing/train"]},
     )
@@ -210,7 +213,7 @@ def test_demand_rows_merged_and_zero_demand_silent() -> None:
             Demand("train", "H100", False, 5),
             Demand("train", "L4", False, 0),
         ],
-        [Headroom("standby", "H100", 8, False)],
+        [Headroom("standby", "H100", 8, False, 8)],
         {"train": ["standby"]},
     )
     assert result == Assignment((Placement("train", "H100", False, "standby", "H100", 8),), ())
@@ -224,7 +227,7 @@ def test_unprotected_cluster_with_empty_target_list_is_all_shortfall() -> None:
 def test_repeated_names_count_at_first_position() -> None:
     result = assign(
         [Demand("train", "H100", False, 4)],
-        [Headroom("a", "H100", 4, False), Headroom("b", "A100", 4, False)],
+        [Headroom("a", "H100", 4, False, 8), Headroom("b", "A100", 4, False, 8)],
         {"train": ["b", "a", "b"]},
         {"H100": ["A100", "H100", "A100"]},
     )
@@ -234,7 +237,7 @@ def test_repeated_names_count_at_first_position() -> None:
 def test_large_gpu_counts_are_exact() -> None:
     result = assign(
         [Demand("A", "H100", False, 10_000_000), Demand("B", "H100", False, 7_000_000)],
-        [Headroom("T1", "H100", 9_000_000, False), Headroom("T2", "H100", 5_000_000, False)],
+        [Headroom("T1", "H100", 9_000_000, False, 8), Headroom("T2", "H100", 5_000_000, False, 8)],
         {"A": ["T1", "T2"], "B": ["T1"]},
     )
     # Both targets full; which cluster is short is a tie of equal cost, so only totals count.
@@ -249,7 +252,15 @@ def test_large_gpu_counts_are_exact() -> None:
     ("demands", "headroom", "failover", "substitutions", "message"),
     [
         ([Demand("A", "H100", False, -1)], [], {"A": []}, {}, r"'A'.*'H100'.*>= 0, got -1"),
-        ([], [Headroom("T", "H100", -2, False)], {}, {}, r"'T'.*'H100'.*>= 0, got -2"),
+        (
+            [Demand("A", "H100", False, 12, 8)],
+            [],
+            {"A": []},
+            {},
+            r"'A'.*'H100'.*whole nodes.*got 12 GPUs on nodes of 8",
+        ),
+        ([], [Headroom("T", "H100", 8, False, 0)], {}, {}, r"'T'.*'H100'.*node_gpus.*got 0"),
+        ([], [Headroom("T", "H100", -2, False, 8)], {}, {}, r"'T'.*'H100'.*>= 0, got -2"),
         (
             [Demand("train-east", "H100", False, 1)],
             [],
@@ -259,7 +270,7 @@ def test_large_gpu_counts_are_exact() -> None:
         ),
         (
             [],
-            [Headroom("T", "H100", 1, False), Headroom("T", "H100", 2, True)],
+            [Headroom("T", "H100", 1, False, 8), Headroom("T", "H100", 2, True, 8)],
             {},
             {},
             r"'T'.*'H100' given twice",
@@ -300,35 +311,39 @@ CLUSTERS = ("A", "B", "C")
 TARGETS = ("T1", "T2", "T3")
 GPUS = ("H100", "A100", "L4")
 
+_GroupKey = tuple[str, str, bool, int]  # (cluster, gpu, rdma, node_gpus)
+
+
+@st.composite
+def demand_rows(draw: st.DrawFn, failed: Sequence[str]) -> Demand:
+    """A demand row in whole nodes: 1- or 2-GPU nodes, at most 4 GPUs."""
+    node_gpus = draw(st.sampled_from((1, 2)))
+    return Demand(
+        cluster=draw(st.sampled_from(failed)),
+        gpu=draw(st.sampled_from(GPUS[:2])),
+        rdma=draw(st.booleans()),
+        gpus=node_gpus * draw(st.integers(0, 4 // node_gpus)),
+        node_gpus=node_gpus,
+    )
+
 
 @st.composite
 def problems(draw: st.DrawFn) -> Problem:
-    """Small outages: <= 3 failed clusters, <= 3 targets, counts <= 4."""
+    """Small outages: <= 3 failed clusters, <= 3 targets, counts <= 4, nodes of 1, 2 or 4."""
     failed = draw(st.lists(st.sampled_from(CLUSTERS), min_size=1, max_size=3, unique=True))
     failover = {
         cluster: draw(st.lists(st.sampled_from(TARGETS), max_size=3, unique=True))
         for cluster in failed
     }
-    demands = draw(
-        st.lists(
-            st.builds(
-                Demand,
-                cluster=st.sampled_from(failed),
-                gpu=st.sampled_from(GPUS[:2]),
-                rdma=st.booleans(),
-                gpus=st.integers(0, 4),
-            ),
-            max_size=4,
-        )
-    )
+    demands = draw(st.lists(demand_rows(failed), max_size=4))
     spare = draw(
         st.dictionaries(
             st.tuples(st.sampled_from(TARGETS), st.sampled_from(GPUS)),
-            st.tuples(st.integers(0, 4), st.booleans()),
+            st.tuples(st.integers(0, 4), st.booleans(), st.sampled_from((1, 2, 4))),
             max_size=6,
         )
     )
-    headroom = [Headroom(t, g, n, r) for (t, g), (n, r) in spare.items()]
+    headroom = [Headroom(t, g, n, r, size) for (t, g), (n, r, size) in spare.items()]
     substitutions = {
         gpu: draw(st.lists(st.sampled_from([o for o in GPUS if o != gpu]), max_size=2, unique=True))
         for gpu in draw(st.lists(st.sampled_from(GPUS), unique=True))
@@ -340,17 +355,27 @@ def solve(problem: Problem) -> Assignment:
     return assign(problem.demands, problem.headroom, problem.failover, problem.substitutions)
 
 
+def _wanted(problem: Problem) -> Counter[_GroupKey]:
+    wanted: Counter[_GroupKey] = Counter()
+    for d in problem.demands:
+        wanted[(d.cluster, d.gpu, d.rdma, d.node_gpus)] += d.gpus
+    return wanted
+
+
+def _unit(gpu: str, target_gpu: str, node_gpus: int) -> int:
+    """GPUs a placement comes in: whole nodes of the work's shape on its own GPU, any count on
+    a substitute."""
+    return node_gpus if target_gpu == gpu else 1
+
+
 def check_invariants(problem: Problem, result: Assignment) -> None:
     """The rules every assignment obeys, whatever the preferences."""
-    wanted: Counter[tuple[str, str, bool]] = Counter()
-    for d in problem.demands:
-        wanted[(d.cluster, d.gpu, d.rdma)] += d.gpus
-    covered: Counter[tuple[str, str, bool]] = Counter()
+    covered: Counter[_GroupKey] = Counter()
     for p in result.placements:
-        covered[(p.cluster, p.gpu, p.rdma)] += p.gpus
+        covered[(p.cluster, p.gpu, p.rdma, p.node_gpus)] += p.gpus
     for s in result.shortfalls:
-        covered[(s.cluster, s.gpu, s.rdma)] += s.gpus
-    assert +covered == +wanted  # placed + shortfall == demand per (cluster, gpu, rdma)
+        covered[(s.cluster, s.gpu, s.rdma, s.node_gpus)] += s.gpus
+    assert +covered == +_wanted(problem)  # placed + shortfall == demand per group
 
     spare = {(h.cluster, h.gpu): h for h in problem.headroom}
     used: Counter[tuple[str, str]] = Counter()
@@ -360,6 +385,11 @@ def check_invariants(problem: Problem, result: Assignment) -> None:
         assert p.target_gpu == p.gpu or p.target_gpu in problem.substitutions.get(p.gpu, ())
         row = spare[(p.target, p.target_gpu)]
         assert row.rdma or not p.rdma
+        # shape: a node there is large enough, and whole units of the work land there
+        unit = _unit(p.gpu, p.target_gpu, p.node_gpus)
+        assert p.target_node_gpus == unit
+        assert row.node_gpus >= unit
+        assert p.gpus % unit == 0
         used[(p.target, p.target_gpu)] += p.gpus
     for bucket, gpus in used.items():
         assert gpus <= spare[bucket].gpus
@@ -367,29 +397,34 @@ def check_invariants(problem: Problem, result: Assignment) -> None:
     assert all(s.gpus > 0 for s in result.shortfalls)
     assert result.feasible == (not result.shortfalls)
     assert list(result.shortfalls) == sorted(
-        result.shortfalls, key=lambda s: (s.cluster, s.gpu, s.rdma)
+        result.shortfalls, key=lambda s: (s.cluster, s.gpu, s.rdma, s.node_gpus)
     )
     assert list(result.placements) == sorted(result.placements, key=_preference_order(problem))
-    # One row per route: the same (cluster, gpu, rdma, target, target_gpu) never repeats.
-    assert len({(p.cluster, p.gpu, p.rdma, p.target, p.target_gpu) for p in result.placements}) == (
-        len(result.placements)
-    )
+    # One row per route: the same (group, target, target_gpu) never repeats.
+    routes = {
+        (p.cluster, p.gpu, p.rdma, p.node_gpus, p.target, p.target_gpu) for p in result.placements
+    }
+    assert len(routes) == len(result.placements)
 
 
 def _gpu_options(problem: Problem, gpu: str) -> list[str]:
     return [gpu, *(g for g in dict.fromkeys(problem.substitutions.get(gpu, ())) if g != gpu)]
 
 
-def _preference_order(problem: Problem) -> functools.partial[tuple[str, str, bool, int, int]]:
+_SortKey = tuple[str, str, bool, int, int, int]
+
+
+def _preference_order(problem: Problem) -> functools.partial[_SortKey]:
     return functools.partial(_placement_sort_key, problem)
 
 
-def _placement_sort_key(problem: Problem, p: Placement) -> tuple[str, str, bool, int, int]:
+def _placement_sort_key(problem: Problem, p: Placement) -> _SortKey:
     targets = list(dict.fromkeys(problem.failover[p.cluster]))
     return (
         p.cluster,
         p.gpu,
         p.rdma,
+        p.node_gpus,
         targets.index(p.target),
         _gpu_options(problem, p.gpu).index(p.target_gpu),
     )
@@ -405,7 +440,7 @@ def placement_cost(problem: Problem, result: Assignment) -> int:
     k = _rank_span(problem)
     total = 0
     for p in result.placements:
-        _, _, _, target_index, gpu_rank = _placement_sort_key(problem, p)
+        *_, target_index, gpu_rank = _placement_sort_key(problem, p)
         total += p.gpus * (target_index * k + gpu_rank)
     return total
 
@@ -413,24 +448,24 @@ def placement_cost(problem: Problem, result: Assignment) -> int:
 def brute_force(problem: Problem) -> tuple[int, int]:
     """(most GPUs placeable, least cost among such placements), by exhaustive search.
 
-    Tries every split of every demand group over every allowed (target, gpu), leaving any
-    part unplaced, sharing bucket capacity across groups; memoised on what is left.
+    Tries every split of every demand group over every allowed (target, gpu), in whole units
+    of the work's shape, leaving any part unplaced, sharing bucket capacity across groups;
+    memoised on what is left.
     """
-    wanted: Counter[tuple[str, str, bool]] = Counter()
-    for d in problem.demands:
-        wanted[(d.cluster, d.gpu, d.rdma)] += d.gpus
+    wanted = _wanted(problem)
     groups = sorted(key for key, gpus in wanted.items() if gpus > 0)
     buckets = sorted((h.cluster, h.gpu) for h in problem.headroom)
     spare = {(h.cluster, h.gpu): h for h in problem.headroom}
     k = _rank_span(problem)
-    routes: list[list[tuple[int, int]]] = []  # per group: (bucket index, cost per GPU)
-    for cluster, gpu, rdma in groups:
+    routes: list[list[tuple[int, int, int]]] = []  # per group: (bucket index, cost, unit)
+    for cluster, gpu, rdma, node_gpus in groups:
         allowed = []
         for ti, target in enumerate(dict.fromkeys(problem.failover[cluster])):
             for gi, target_gpu in enumerate(_gpu_options(problem, gpu)):
                 row = spare.get((target, target_gpu))
-                if row is not None and (row.rdma or not rdma):
-                    allowed.append((buckets.index((target, target_gpu)), ti * k + gi))
+                unit = _unit(gpu, target_gpu, node_gpus)
+                if row is not None and (row.rdma or not rdma) and row.node_gpus >= unit:
+                    allowed.append((buckets.index((target, target_gpu)), ti * k + gi, unit))
         routes.append(allowed)
 
     @functools.cache
@@ -441,9 +476,9 @@ def brute_force(problem: Problem) -> tuple[int, int]:
         if route == len(routes[group]):
             nxt = group + 1
             return best(nxt, 0, wanted[groups[nxt]] if nxt < len(groups) else 0, caps)
-        bucket, cost = routes[group][route]
+        bucket, cost, unit = routes[group][route]
         options = []
-        for take in range(min(left, caps[bucket]) + 1):
+        for take in range(0, min(left, caps[bucket]) + 1, unit):
             rest = list(caps)
             rest[bucket] -= take
             placed, neg_cost = best(group, route + 1, left - take, tuple(rest))
@@ -470,6 +505,7 @@ def test_exact_against_brute_force(problem: Problem) -> None:
     result = solve(problem)
     most, least_cost = brute_force(problem)
     placed = sum(p.gpus for p in result.placements)
+    assert result.exact  # small problems never reach the flow limit
     assert placed == most  # a shortfall only when no placement of all demand exists
     assert result.feasible == (most == sum(d.gpus for d in problem.demands))
     assert placement_cost(problem, result) == least_cost
@@ -490,18 +526,26 @@ def test_independent_of_input_order(problem: Problem, rnd: random.Random) -> Non
 # --------------------------------------------------------------------------- size smoke test
 
 
+def _pool_demand(rnd: random.Random, cluster: str, gpus: Sequence[str]) -> Demand:
+    """One pool's demand: up to 8 nodes of 1, 4 or 8 GPUs."""
+    node_gpus = rnd.choice((1, 1, 4, 8))
+    gpu, rdma = rnd.choice(gpus), rnd.random() < 0.3
+    return Demand(cluster, gpu, rdma, node_gpus * rnd.randint(0, 8), node_gpus)
+
+
 def _region_outages(rnd: random.Random) -> Iterator[Problem]:
     """Every region outage of a stack of 200 clusters with 50 pools each, 3 clouds."""
     regions = [f"{cloud}/r{i}" for cloud in ("aws", "azure", "alicloud") for i in range(4)]
     gpus = ("H100", "H200", "A100", "L40S", "L4", "A10G")
     clusters = [f"{regions[i % len(regions)]}/c{i}" for i in range(200)]
     region_of = {c: c.rsplit("/", 1)[0] for c in clusters}
-    pools = {
-        c: [Demand(c, rnd.choice(gpus), rnd.random() < 0.3, rnd.randint(0, 64)) for _ in range(50)]
-        for c in clusters
-    }
+    pools = {c: [_pool_demand(rnd, c, gpus) for _ in range(50)] for c in clusters}
     spare = {
-        c: [Headroom(c, g, rnd.randint(0, 1200), rnd.random() < 0.9) for g in gpus]
+        c: [
+            # as infra.dr.capacity builds it: whole nodes of the largest type offered there
+            Headroom(c, g, 8 * rnd.randint(0, 150), rnd.random() < 0.9, 8)
+            for g in gpus
+        ]
         for c in clusters
     }
     failover = {
@@ -527,3 +571,4 @@ def test_every_region_outage_of_a_large_stack() -> None:
         check_invariants(problem, result)
     assert any(r.feasible for r in results)
     assert any(not r.feasible for r in results)
+    assert all(r.exact for r in results)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from infra import NodePool
-from infra.catalog import Catalog
+from infra.catalog import Catalog, Offer
 from infra.dr.assign import Demand, Headroom
-from infra.dr.capacity import CapacityIndex, cluster_demand, cluster_headroom
+from infra.dr.capacity import CapacityIndex, bucket_shape, cluster_demand, cluster_headroom
 from tests.dr.conftest import MakeStack, h100
 
 
@@ -28,9 +30,10 @@ def test_demand_counts_desired_gpus_and_rdma_only_for_training(make_stack: MakeS
         ]
     )
     assert cluster_demand(stack.clusters[0]) == (
-        Demand("src", "A10G", False, 4),
-        Demand("src", "H100", False, 8),  # inference: its rdma flag does not bind the failover
-        Demand("src", "H100", True, 16),
+        Demand("src", "A10G", False, 4, 4),  # one g5.12xlarge: 4 GPUs per node
+        # inference: its rdma flag does not bind the failover, its shape does
+        Demand("src", "H100", False, 8, 8),
+        Demand("src", "H100", True, 16, 8),
     )
 
 
@@ -44,17 +47,18 @@ def test_headroom_is_capacity_minus_max_use_in_whole_nodes(
                 "aws",
                 "us-east-1",
                 [h100(8, max_gpus=16), NodePool(name="a", gpu="A10G", gpus=4)],
-                # H100: 60 - 16 = 44 -> 40 (8 per p5 node); A10G: 30 - 4 = 26 -> 24 (g5.48xlarge,
-                # the RDMA-capable type, has 8 per node); A100-40GB offered, nothing used.
+                # H100: 60 - 16 = 44 -> 40 (8 per p5 node); A10G: 30 - 4 = 26 -> 24 (a multiple
+                # of both node sizes offered, 4 and 8); A100-40GB offered, nothing used.
                 {"H100": 60, "A10G": 30, "A100-40GB": 8},
             )
         ]
     )
     rows = {b.headroom.gpu: b for b in cluster_headroom(stack.clusters[0], catalog)}
-    assert rows["H100"].headroom == Headroom("t", "H100", 40, True)
-    assert rows["A10G"].headroom == Headroom("t", "A10G", 24, True)
-    assert rows["A10G"].reference.instance_type == "g5.48xlarge"
-    assert rows["A100-40GB"].headroom == Headroom("t", "A100-40GB", 8, True)
+    assert rows["H100"].headroom == Headroom("t", "H100", 40, True, 8)
+    # the largest node, g5.48xlarge, has EFA: RDMA and plain work of any shape share it
+    assert rows["A10G"].headroom == Headroom("t", "A10G", 24, True, 8)
+    assert rows["A10G"].step == 8
+    assert rows["A100-40GB"].headroom == Headroom("t", "A100-40GB", 8, True, 8)
 
 
 def test_gpu_not_offered_in_the_region_is_no_headroom(
@@ -63,7 +67,7 @@ def test_gpu_not_offered_in_the_region_is_no_headroom(
     # The test catalog offers A10G only in us-east-1 and H100 in both AWS regions.
     stack = make_stack([("t", "aws", "us-west-2", [], {"A10G": 64, "H100": 8})])
     assert [b.headroom for b in cluster_headroom(stack.clusters[0], catalog)] == [
-        Headroom("t", "H100", 8, True)
+        Headroom("t", "H100", 8, True, 8)
     ]
 
 
@@ -72,9 +76,9 @@ def test_rdma_flag_follows_the_types_offered(make_stack: MakeStack, catalog: Cat
     stack = make_stack([("t", "azure", "eastus", [], {"A100-80GB": 3, "H100": 16, "A10": 2})])
     rows = [b.headroom for b in cluster_headroom(stack.clusters[0], catalog)]
     assert rows == [
-        Headroom("t", "A10", 2, False),  # the 1/6-GPU size is not a whole-GPU type
-        Headroom("t", "A100-80GB", 3, False),
-        Headroom("t", "H100", 16, True),
+        Headroom("t", "A10", 2, False, 1),  # the 1/6-GPU size is not a whole-GPU type
+        Headroom("t", "A100-80GB", 3, False, 1),
+        Headroom("t", "H100", 16, True, 8),
     ]
 
 
@@ -95,3 +99,34 @@ def test_index_excludes_failed_targets_and_caches(make_stack: MakeStack, catalog
     region = index.assignment(["b", "a"])
     assert [(p.target, p.gpus) for p in region.placements] == [("c", 8)]
     assert index.assignment({"a", "b"}) is region
+
+
+def test_allow_shape_change_lets_go_of_node_size_and_rdma(
+    make_stack: MakeStack, catalog: Catalog
+) -> None:
+    stack = make_stack(
+        [
+            ("src", "aws", "us-east-1", [h100(16, rdma=True)], {"H100": 16}),
+            ("dst", "aws", "us-west-2", [], {"H100": 16}),
+        ],
+        {"src": ["dst"]},
+        allow_shape_change=["H100"],
+    )
+    index_demand = CapacityIndex(stack, catalog).demand["src"]
+    assert index_demand == (Demand("src", "H100", False, 16, 1),)
+    # cluster_demand without the list keeps both
+    assert cluster_demand(stack.clusters[0]) == (Demand("src", "H100", True, 16, 8),)
+
+
+def _offer(gpus: int, rdma: str) -> Offer:
+    return Offer("aws", f"t{gpus}{rdma}", "A10G", Fraction(gpus), 24, 8, 32, rdma, 0, "r", 1.0, 5)
+
+
+def test_bucket_shape_prefers_rdma_when_the_largest_node_has_none() -> None:
+    nested = [_offer(1, "none"), _offer(8, "efa")]
+    assert bucket_shape(nested, nested[1:]) == (8, True)
+    # (no shipped catalog row is like this) the 8-GPU node has no RDMA, the 4-GPU one has:
+    # one type must carry whatever lands there, so the bucket offers nodes of 4 with RDMA
+    odd = [_offer(8, "none"), _offer(4, "efa")]
+    assert bucket_shape(odd, odd[1:]) == (4, True)
+    assert bucket_shape(odd[:1], ()) == (8, False)

@@ -71,7 +71,10 @@ def test_check_strict_fails_on_unprotected_clusters() -> None:
 def test_check_cloud_scope_reports_shortfalls() -> None:
     run = run_dr("check", "--scope", "cloud", LLM)
     assert run.returncode == 1
-    assert "llm-train aws: shortfall: aws-use1 needs 64 more H100 GPUs with RDMA" in run.stdout
+    assert (
+        "llm-train aws: shortfall: aws-use1 needs 64 more H100 GPUs on nodes of at least 8 GPUs "
+        "with RDMA" in run.stdout
+    )
     assert "infra: 1 of 7 outages infeasible" in run.stdout
 
 
@@ -120,8 +123,16 @@ def test_plan_picks_the_stack_an_outage_belongs_to() -> None:
     # inference_fleet.py defines two stacks; azure:westus3 is only in embeddings
     run = run_dr("plan", FLEET, "--fail", "azure:westus3")
     assert run.returncode == 0 and run.stdout.startswith("embeddings: outage azure:westus3")
+    # an outage that hits both stacks is planned for both, reported together
     both = run_dr("plan", FLEET, "--fail", "azure")
-    assert both.returncode == 2 and "choose one with --stack" in both.stderr
+    # (the whole-Azure outage takes embeddings' stack-wide state: infeasible, exit 1)
+    assert both.returncode == 1, both.stderr
+    assert both.stdout.startswith("chat-serving: outage azure")
+    assert "\n\nembeddings: outage azure" in both.stdout
+    assert "Outages that hit several stacks" in both.stdout
+    as_json = json.loads(run_dr("plan", FLEET, "--fail", "azure", "--json").stdout)
+    assert [p["stack"] for p in as_json["plans"]] == ["chat-serving", "embeddings"]
+    assert as_json["shared_outages"][0]["stacks"] == ["chat-serving", "embeddings"]
     chosen = run_dr("plan", FLEET, "--fail", "azure", "--stack", "chat-serving")
     assert chosen.stdout.startswith("chat-serving: outage azure")
     unknown = run_dr("plan", FLEET, "--fail", "azure", "--stack", "embedding")

@@ -90,7 +90,7 @@ def test_runbook_lists_every_step_with_commands(
     text = runbook(plan)
     assert text.startswith("# Failover runbook: s, outage aws\n")
     assert "**NOT feasible**" in text
-    assert "- shortfall: train needs 8 more H100 GPUs with RDMA" in text
+    assert "- shortfall: train needs 8 more H100 GPUs on nodes of at least 8 GPUs with RDMA" in text
     for step in plan.steps:
         assert f"(`{step.id}`)" in text
         for command in step.commands:

@@ -36,25 +36,33 @@ def test_feasible_plan_steps_and_critical_path(
 ) -> None:
     result = plan(simple(make_stack), "aws:us-east-1", catalog, timing)
     assert result.feasible and not result.problems()
-    assert result.placements == (Placement("train", "H100", True, "standby", "H100", 16),)
+    assert result.placements == (
+        Placement("train", "H100", True, "standby", "H100", 16, node_gpus=8),
+    )
     steps = {s.id: s for s in result.steps}
     assert [s.id for s in result.steps] == [
+        "check-state",
         "check-replication-train",
         "scale-standby",
         "wait-standby",
         "traffic-train",
         "verify-train",
     ]
-    assert [s.phase for s in result.steps] == [1, 2, 3, 4, 5]
+    assert [s.phase for s in result.steps] == [1, 1, 2, 3, 4, 5]
     # p5.48xlarge boots in 15 min (test catalog) + 1 min GPU readiness.
     assert [(s.start, s.minutes) for s in result.steps] == [
+        (0, 2),
         (0, 2),
         (0, 1),
         (1, 16),
         (17, 2),
         (19, 5),
     ]
-    assert steps["traffic-train"].depends_on == ("check-replication-train", "wait-standby")
+    assert steps["traffic-train"].depends_on == (
+        "check-state",
+        "check-replication-train",
+        "wait-standby",
+    )
     assert result.critical_path == (
         "scale-standby",
         "wait-standby",
@@ -86,9 +94,11 @@ def test_shortfall_makes_the_outage_infeasible(
     make_stack: MakeStack, catalog: Catalog, timing: TimingModel
 ) -> None:
     result = plan(simple(make_stack, capacity=8), "aws:us-east-1", catalog, timing)
-    assert result.shortfalls == (Shortfall("train", "H100", True, 8),)
+    assert result.shortfalls == (Shortfall("train", "H100", True, 8, node_gpus=8),)
     assert not result.feasible
-    assert result.problems() == ("shortfall: train needs 8 more H100 GPUs with RDMA",)
+    assert result.problems() == (
+        "shortfall: train needs 8 more H100 GPUs on nodes of at least 8 GPUs with RDMA",
+    )
 
 
 def test_rto_exceeded_is_infeasible(
@@ -108,11 +118,13 @@ def test_substitution_only_when_allowed(
         ("standby", "aws", "us-west-2", [], {"H200": 16}),
     ]
     without = plan(make_stack(clusters, {"train": ["standby"]}), "train", catalog, timing)
-    assert without.shortfalls == (Shortfall("train", "H100", False, 16),)
+    assert without.shortfalls == (Shortfall("train", "H100", False, 16, node_gpus=8),)
     allowed = make_stack(clusters, {"train": ["standby"]}, substitution={"H100": ["H200"]})
     result = plan(allowed, "train", catalog, timing)
     assert result.feasible
-    assert result.placements == (Placement("train", "H100", False, "standby", "H200", 16),)
+    assert result.placements == (
+        Placement("train", "H100", False, "standby", "H200", 16, node_gpus=8),
+    )
     assert [s.pool for s in result.standby] == ["standby-h200"]
 
 
@@ -132,8 +144,8 @@ def test_clusters_of_one_region_compete_and_the_planner_is_exact(
     result = plan(stack, "aws:us-east-1", catalog, timing)
     assert result.feasible
     assert result.placements == (
-        Placement("a", "H100", False, "t2", "H100", 8),
-        Placement("b", "H100", False, "t1", "H100", 8),
+        Placement("a", "H100", False, "t2", "H100", 8, node_gpus=8),
+        Placement("b", "H100", False, "t1", "H100", 8, node_gpus=8),
     )
     # headroom is shared, never counted twice: one more GPU of demand would fall short
     assert sum(h.gpus for h in result.headroom) == 16
@@ -154,6 +166,7 @@ def test_cross_cloud_failover_uses_each_clouds_commands(
             ("az", "azure", "eastus", [], {"A10": 4}),
         ],
         {"ali": ["az"]},
+        state_region="azure:eastus",  # the stack-wide state survives the loss of cn-beijing
     )
     result = plan(stack, "alicloud:cn-beijing", catalog, timing)
     assert result.feasible
@@ -171,7 +184,10 @@ def test_cross_cloud_failover_uses_each_clouds_commands(
     )
     assert "--AccessMode AUTO" in steps["traffic-ali"].rollback_commands[0]
     # the replica checked is the one next to the target, in the target's cloud
-    assert steps["check-replication-ali"].commands[0].startswith("az storage blob list")
+    # (after the sync job's last run: no cloud replicates Alibaba Cloud OSS into Azure)
+    check = steps["check-replication-ali"].commands
+    assert check[0].startswith("kubectl --context s-az -n infra-dr get cronjob checkpoint-sync-ali")
+    assert check[1].startswith("az storage blob list")
     # NV36ads_A10_v5 boots in 10 min (test catalog) + 1 min
     assert steps["wait-az"].minutes == 11
 
@@ -194,7 +210,7 @@ def test_rdma_demand_is_refused_by_a_target_without_rdma(
     )
     result = plan(stack, "ali", catalog, timing)
     assert result.headroom[0].gpus == 16 and not result.headroom[0].rdma
-    assert result.shortfalls == (Shortfall("ali", "A100-80GB", True, 8),)
+    assert result.shortfalls == (Shortfall("ali", "A100-80GB", True, 8, node_gpus=8),)
 
 
 def test_gpu_not_offered_in_target_region_falls_short(
@@ -209,7 +225,7 @@ def test_gpu_not_offered_in_target_region_falls_short(
     )
     result = plan(stack, "aws:us-east-1", catalog, timing)
     assert result.headroom == ()
-    assert result.shortfalls == (Shortfall("src", "A10G", False, 8),)
+    assert result.shortfalls == (Shortfall("src", "A10G", False, 8, node_gpus=8),)
 
 
 def test_stranded_when_every_target_fails_too(
@@ -254,6 +270,7 @@ def test_running_standby_needs_no_scale_step(
 ) -> None:
     result = plan(simple(make_stack, strategy="active-active"), "train", catalog, timing)
     assert [s.id for s in result.steps] == [
+        "check-state",
         "check-replication-train",
         "traffic-train",
         "verify-train",

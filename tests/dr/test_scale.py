@@ -69,12 +69,27 @@ def test_every_region_outage_of_a_large_stack() -> None:
     check = check_stack(stack, catalog)
     assert len(check.plans) == len(outages)
     assert any(p.placements for p in check.plans)
+    assert any(p.placements and p.placements[0].node_gpus > 1 for p in check.plans)
     for plan in check.plans:
         # headroom is never counted twice: per (target, GPU) the placements fit what is free
         used: dict[tuple[str, str], int] = {}
+        shape: dict[tuple[str, str], int] = {}
         for placement in plan.placements:
             key = (placement.target, placement.target_gpu)
             used[key] = used.get(key, 0) + placement.gpus
+            shape[key] = max(shape.get(key, 1), placement.target_node_gpus)
+            assert placement.gpus % placement.target_node_gpus == 0  # whole replicas
         for (target, gpu), gpus in used.items():
             cluster = stack.cluster(target)
             assert gpus <= cluster.gpu_capacity.get(gpu, 0) - cluster.gpus_in_use().get(gpu, 0)
+        # the standby pools scaled carry the shapes placed, in whole nodes within the headroom
+        for scale in plan.standby:
+            offer = catalog.offer(
+                stack.cluster(scale.target).cloud,
+                scale.instance_type,
+                stack.cluster(scale.target).region,
+            )
+            assert offer is not None and offer.whole_gpus >= shape[(scale.target, scale.gpu)]
+            cluster = stack.cluster(scale.target)
+            free = cluster.gpu_capacity[scale.gpu] - cluster.gpus_in_use().get(scale.gpu, 0)
+            assert scale.nodes * offer.whole_gpus <= free

@@ -82,29 +82,39 @@ def test_peak_over_region_and_single_cluster_outages(
     assert [(p.name, p.max_nodes) for p in pools["c"]] == [("standby-h100", 2)]  # a + b together
 
 
-def test_cheapest_fitting_type_and_rdma_type_for_rdma_demand(
-    make_stack: MakeStack, catalog: Catalog
+@pytest.mark.parametrize(
+    ("rdma", "shape_free", "expected"),
+    [
+        # 8 A10G on one g5.48xlarge: the standby keeps nodes of 8, though 2 x g5.12xlarge
+        # ($11.34/h) are cheaper than 1 x g5.48xlarge ($16.29/h)
+        (False, False, "g5.48xlarge x1"),
+        (True, False, "g5.48xlarge x1"),  # and EFA, which only the 8-GPU size has here
+        # allow_shape_change: the cheapest nodes that carry 8 GPUs, and RDMA no longer binds
+        (False, True, "g5.12xlarge x2"),
+        (True, True, "g5.12xlarge x2"),
+    ],
+)
+def test_cheapest_type_of_the_source_shape_and_rdma(
+    make_stack: MakeStack, catalog: Catalog, rdma: bool, shape_free: bool, expected: str
 ) -> None:
-    def pool_type(rdma: bool) -> str:
-        stack = make_stack(
-            [
-                (
-                    "src",
-                    "aws",
-                    "us-east-1",
-                    [NodePool(name="a", gpu="A10G", gpus=8, rdma=rdma)],
-                    {"A10G": 8},
-                ),
-                ("dst", "aws", "us-east-1", [], {"A10G": 16}),
-            ],
-            {"src": ["dst"]},
-        )
-        (pool,) = standby_pools(stack, catalog)["dst"]
-        return f"{pool.instance_type} x{pool.max_nodes}"
-
-    # 2 x g5.12xlarge ($11.34/h) beat 1 x g5.48xlarge ($16.29/h) when no EFA is needed.
-    assert pool_type(rdma=False) == "g5.12xlarge x2"
-    assert pool_type(rdma=True) == "g5.48xlarge x1"
+    stack = make_stack(
+        [
+            (
+                "src",
+                "aws",
+                "us-east-1",
+                [NodePool(name="a", gpu="A10G", gpus=8, rdma=rdma)],
+                {"A10G": 8},
+            ),
+            ("dst", "aws", "us-east-1", [], {"A10G": 16}),
+        ],
+        {"src": ["dst"]},
+        allow_shape_change=["A10G"] if shape_free else [],
+    )
+    assert stack.cluster("src").pools[0].instance_type == "g5.48xlarge"
+    (pool,) = standby_pools(stack, catalog)["dst"]
+    assert f"{pool.instance_type} x{pool.max_nodes}" == expected
+    assert pool.rdma == (rdma and not shape_free)
 
 
 def test_names_pass_each_clouds_rules_and_stay_unique(

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from infra.clouds.alicloud import naming
 from infra.clouds.alicloud.dr_inputs import AlicloudDrInputs
 from infra.clouds.base import Cloud, ProviderSource
-from infra.values import Block, Value
+from infra.values import Block, Raw, Value
+
+# The OSS backend's ``prefix``: the state of the default workspace is the object
+# "<prefix>/<key>" (path.Join(statePrefix, stateKey) in Terraform's backend "oss",
+# internal/backend/remote-state/oss/backend_state.go).
+STATE_PREFIX = "infra"
+
+
+def _state_object(key: str) -> str:
+    return f"{STATE_PREFIX}/{key}"
 
 
 class Alicloud(Cloud):
@@ -145,15 +154,27 @@ class Alicloud(Cloud):
     def provider_block(self, region: str) -> Block:
         return Block("provider", ("alicloud",), (("region", region),))
 
-    def backend_block(self, stack: str, owner: str, region: str, key: str) -> Block:
-        # The OSS backend locks state in a Tablestore table.
-        instance = naming.lock_instance(stack, owner)
+    def backend_block(
+        self,
+        stack: str,
+        owner: str,
+        region: str,
+        key: str,
+        *,
+        home: bool = True,
+        replica: bool = False,
+    ) -> Block:
+        # The OSS backend locks state in a Tablestore table. A replica is the object of the same
+        # name in the replica region's bucket, locked by that region's table.
+        del replica
+        where = None if home else region
+        instance = naming.lock_instance(stack, owner, where)
         return Block(
             "backend",
             ("oss",),
             (
-                ("bucket", naming.state_bucket(stack, owner)),
-                ("prefix", "infra"),
+                ("bucket", naming.state_bucket(stack, owner, where)),
+                ("prefix", STATE_PREFIX),
                 ("key", key),
                 ("region", region),
                 ("encrypt", True),
@@ -167,8 +188,46 @@ class Alicloud(Cloud):
     ) -> dict[str, Value]:
         return {"checkpoint_bucket_name": naming.checkpoint_bucket(stack, owner, cluster)}
 
-    def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
+    def state_backend_inputs(
+        self, stack: str, owner: str, region: str, *, home: bool = True
+    ) -> dict[str, Value]:
+        where = None if home else region
         return {
-            "name": naming.state_bucket(stack, owner),
-            "tablestore_instance_name": naming.lock_instance(stack, owner),
+            "name": naming.state_bucket(stack, owner, where),
+            "tablestore_instance_name": naming.lock_instance(stack, owner, where),
         }
+
+    def state_replication_inputs(
+        self,
+        stack: str,
+        owner: str,
+        replica_region: str,
+        keys: Sequence[str],
+        *,
+        replica_home: bool,
+        replica_module: str,
+    ) -> dict[str, Value]:
+        return {
+            "replication": {
+                "destination_bucket": Raw(f"module.{replica_module}.bucket"),
+                "destination_region": replica_region,
+                "prefixes": [_state_object(key) for key in keys],
+            }
+        }
+
+    def state_read_command(
+        self,
+        stack: str,
+        owner: str,
+        region: str,
+        key: str,
+        *,
+        home: bool = True,
+        replica: bool = False,
+    ) -> str:
+        # ossutil stat oss://bucket/object prints the object's metadata, Last-Modified included
+        # (help.aliyun.com/en/oss/developer-reference/stat2); the aliyun CLI carries ossutil as
+        # `aliyun oss`. The replica is the object of the same name in that region's bucket.
+        del replica
+        bucket = naming.state_bucket(stack, owner, None if home else region)
+        return f"aliyun oss stat oss://{bucket}/{_state_object(key)} --region {region}"

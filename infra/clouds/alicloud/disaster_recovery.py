@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from infra.clouds.alicloud.dr_alarms import DrAlarms
+from infra.clouds.alicloud.dr_inputs import RTC_REGIONS
 from infra.clouds.alicloud.failover_dns import FailoverDns
 from infra.clouds.alicloud.replication import Replication
 from infra.clouds.args import ComponentInputError, args_from_inputs
@@ -44,16 +45,6 @@ TYPE = "infra:alicloud:DisasterRecovery"
 _REGION = re.compile(r"^[a-z]{2}-[a-z0-9-]+$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
-RTC_REGIONS = (
-    "cn-hangzhou",
-    "cn-shanghai",
-    "cn-qingdao",
-    "cn-beijing",
-    "cn-zhangjiakou",
-    "cn-shenzhen",
-    "us-west-1",
-    "us-east-1",
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from infra.clouds.aws import naming
 from infra.clouds.aws.dr_inputs import AwsDrInputs
 from infra.clouds.base import Cloud, ProviderSource
-from infra.values import Block, Value
+from infra.values import Block, Raw, Value
 
 # Patterns are used with fullmatch: `$` alone would accept a trailing newline.
 # Tag rules: key 1-128 characters, value up to 256, "aws:" prefix reserved
@@ -152,13 +152,24 @@ class Aws(Cloud):
     def provider_block(self, region: str) -> Block:
         return Block("provider", ("aws",), (("region", region),))
 
-    def backend_block(self, stack: str, owner: str, region: str, key: str) -> Block:
-        # S3 native locking (use_lockfile, Terraform >= 1.10): no DynamoDB table needed.
+    def backend_block(
+        self,
+        stack: str,
+        owner: str,
+        region: str,
+        key: str,
+        *,
+        home: bool = True,
+        replica: bool = False,
+    ) -> Block:
+        # S3 native locking (use_lockfile, Terraform >= 1.10): no DynamoDB table needed. A
+        # replica is an object of the same name in the replica region's bucket.
+        del replica
         return Block(
             "backend",
             ("s3",),
             (
-                ("bucket", naming.state_bucket(stack, owner)),
+                ("bucket", _state_bucket(stack, owner, region, home)),
                 ("key", key),
                 ("region", region),
                 ("encrypt", True),
@@ -171,5 +182,45 @@ class Aws(Cloud):
     ) -> dict[str, Value]:
         return {"checkpoint_bucket_name": naming.checkpoint_bucket(stack, owner, cluster)}
 
-    def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
-        return {"name": naming.state_bucket(stack, owner)}
+    def state_backend_inputs(
+        self, stack: str, owner: str, region: str, *, home: bool = True
+    ) -> dict[str, Value]:
+        return {"name": _state_bucket(stack, owner, region, home)}
+
+    def state_replication_inputs(
+        self,
+        stack: str,
+        owner: str,
+        replica_region: str,
+        keys: Sequence[str],
+        *,
+        replica_home: bool,
+        replica_module: str,
+    ) -> dict[str, Value]:
+        # The backend's object is the key itself (the default workspace); a prefix equal to the
+        # key also covers its lock file "<key>.tflock".
+        return {
+            "replication": {
+                "destination_bucket_arn": Raw(f"module.{replica_module}.bucket_arn"),
+                "destination_kms_key_arn": Raw(f"module.{replica_module}.kms_key_arn"),
+                "prefixes": list(keys),
+            }
+        }
+
+    def state_read_command(
+        self,
+        stack: str,
+        owner: str,
+        region: str,
+        key: str,
+        *,
+        home: bool = True,
+        replica: bool = False,
+    ) -> str:
+        del replica  # the replica is the object of the same key in that region's bucket
+        bucket = _state_bucket(stack, owner, region, home)
+        return f"aws s3api head-object --region {region} --bucket {bucket} --key {key}"
+
+
+def _state_bucket(stack: str, owner: str, region: str, home: bool) -> str:
+    return naming.state_bucket(stack, owner, None if home else region)

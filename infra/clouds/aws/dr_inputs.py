@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from infra.clouds.aws import naming
-from infra.clouds.dr_inputs import DrCluster, DrInputs, RootVariable, StandbyPools
+from infra.clouds.dr_inputs import (
+    DrCluster,
+    DrInputs,
+    ReplicationLag,
+    RootVariable,
+    StandbyPools,
+)
 from infra.values import Value
 
 
@@ -50,3 +56,27 @@ class AwsDrInputs(DrInputs):
                 default=[],
             )
         }
+
+    def replication_lag(
+        self, rpo_minutes: int, source_region: str, target_region: str
+    ) -> ReplicationLag:
+        # modules/dr-aws turns on Replication Time Control when the RPO is 15 minutes or less
+        # (local.rtc_enabled): "S3 RTC replicates 99.99% of objects within 15 minutes"
+        # (docs.aws.amazon.com AmazonS3 replication-walkthrough-5, "Replicating objects with S3
+        # Replication Time Control"). Without RTC, S3 gives no time bound.
+        if rpo_minutes <= 15:
+            return ReplicationLag(
+                "S3 replication with Replication Time Control",
+                15,
+                "S3 RTC: 99.99% of objects within 15 min",
+                "AWS/S3 ReplicationLatency",
+                "",
+            )
+        return ReplicationLag(
+            "S3 replication",
+            None,
+            "S3 replication without Replication Time Control (modules/dr-aws enables it only "
+            "for an RPO of 15 min or less) documents no time bound",
+            "AWS/S3 ReplicationLatency",
+            "",
+        )

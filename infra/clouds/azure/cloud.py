@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from infra.clouds.azure import naming
 from infra.clouds.azure.dr_inputs import AzureDrInputs
 from infra.clouds.base import Cloud, ProviderSource, dr_module_name
-from infra.values import Block, Value
+from infra.values import Block, Raw, Value
 
 # Tag names may not contain < > % & \ ? / ; storage accounts (which we tag) allow keys up to 128
 # characters and values up to 256 (Azure Resource Manager tag docs; azurerm storage validation).
@@ -154,15 +154,26 @@ class Azure(Cloud):
         )
         return Block("provider", ("azurerm",), (features, ("storage_use_azuread", True)))
 
-    def backend_block(self, stack: str, owner: str, region: str, key: str) -> Block:
-        # The azurerm backend locks state with a blob lease.
+    def backend_block(
+        self,
+        stack: str,
+        owner: str,
+        region: str,
+        key: str,
+        *,
+        home: bool = True,
+        replica: bool = False,
+    ) -> Block:
+        # The azurerm backend locks state with a blob lease. A replica lives in a container of
+        # its own (naming.STATE_REPLICA_CONTAINER: object replication keeps it read-only).
+        where = None if home else region
         return Block(
             "backend",
             ("azurerm",),
             (
-                ("resource_group_name", naming.state_resource_group(stack)),
-                ("storage_account_name", naming.state_account(stack, owner)),
-                ("container_name", naming.STATE_CONTAINER),
+                ("resource_group_name", naming.state_resource_group(stack, where)),
+                ("storage_account_name", naming.state_account(stack, owner, where)),
+                ("container_name", _container(replica)),
                 ("key", key),
                 ("use_azuread_auth", True),
             ),
@@ -184,9 +195,73 @@ class Azure(Cloud):
             "system_pool": system,
         }
 
-    def state_backend_inputs(self, stack: str, owner: str, region: str) -> dict[str, Value]:
+    def state_backend_inputs(
+        self, stack: str, owner: str, region: str, *, home: bool = True
+    ) -> dict[str, Value]:
+        where = None if home else region
         return {
-            "name": stack,  # the module names its resource group "<name>-tfstate-rg"
-            "storage_account_name": naming.state_account(stack, owner),
+            # The module names its resource group "<name>-tfstate-rg".
+            "name": naming.state_name(stack, where),
+            "storage_account_name": naming.state_account(stack, owner, where),
             "container_name": naming.STATE_CONTAINER,
         }
+
+    def state_replication_inputs(
+        self,
+        stack: str,
+        owner: str,
+        replica_region: str,
+        keys: Sequence[str],
+        *,
+        replica_home: bool,
+        replica_module: str,
+    ) -> dict[str, Value]:
+        # The backend's blob is the key itself (the default workspace).
+        return {
+            "replication": {
+                "destination_storage_account_id": Raw(
+                    f"module.{replica_module}.storage_account_id"
+                ),
+                "destination_container_name": naming.STATE_REPLICA_CONTAINER,
+                "prefixes": list(keys),
+            }
+        }
+
+    def state_read_command(
+        self,
+        stack: str,
+        owner: str,
+        region: str,
+        key: str,
+        *,
+        home: bool = True,
+        replica: bool = False,
+    ) -> str:
+        account = naming.state_account(stack, owner, None if home else region)
+        return (
+            f"az storage blob show --auth-mode login --account-name {account} "
+            f"--container-name {_container(replica)} --name {key} "
+            "--query properties.lastModified -o tsv"
+        )
+
+    def state_replica_switch_commands(
+        self, stack: str, owner: str, region: str, *, home: bool = True
+    ) -> tuple[str, ...]:
+        # The destination container of an object replication policy is read-only while the
+        # policy exists. A policy is created on both accounts, and removing it means deleting
+        # it from each account, one call per account (learn.microsoft.com/azure/storage/blobs/
+        # object-replication-overview and object-replication-configure): the call on the
+        # replica's account needs nothing of the source's region.
+        where = None if home else region
+        group = naming.state_resource_group(stack, where)
+        account = naming.state_account(stack, owner, where)
+        return (
+            f"POLICY=$(az storage account or-policy list --resource-group {group} "
+            f'--account-name {account} --query "[0].policyId" -o tsv)',
+            f"az storage account or-policy delete --resource-group {group} "
+            f'--account-name {account} --policy-id "$POLICY"',
+        )
+
+
+def _container(replica: bool) -> str:
+    return naming.STATE_REPLICA_CONTAINER if replica else naming.STATE_CONTAINER

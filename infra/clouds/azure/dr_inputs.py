@@ -7,7 +7,14 @@ from collections.abc import Sequence
 
 from infra.clouds.azure.naming import resource_group
 from infra.clouds.base import short_hash
-from infra.clouds.dr_inputs import DnsRecord, DrCluster, DrInputs, RootVariable, StandbyPools
+from infra.clouds.dr_inputs import (
+    DnsRecord,
+    DrCluster,
+    DrInputs,
+    ReplicationLag,
+    RootVariable,
+    StandbyPools,
+)
 from infra.values import Value
 
 
@@ -64,3 +71,19 @@ class AzureDrInputs(DrInputs):
                 default=None,
             )
         }
+
+    def replication_lag(
+        self, rpo_minutes: int, source_region: str, target_region: str
+    ) -> ReplicationLag:
+        # "Object replication (OR) currently copies all operations ... asynchronously, with no
+        # guaranteed completion time" (learn.microsoft.com azure/storage/blobs
+        # object-replication-priority-replication). Priority replication adds a bound (99.0% of
+        # objects within 15 minutes, same continent), but modules/dr-azure does not set it.
+        return ReplicationLag(
+            "Azure object replication",
+            None,
+            "Azure object replication is asynchronous with no guaranteed completion time",
+            "Microsoft.Storage/storageAccounts/objectReplicationPolicies "
+            "PendingOperationsForReplication",
+            "",
+        )

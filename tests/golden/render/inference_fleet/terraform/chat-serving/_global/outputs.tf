@@ -3,11 +3,16 @@
 # changes made here are overwritten.
 
 output "state_backend_aws" {
-  description = "What AWS roots of this stack need for their backend."
+  description = "What AWS roots of this stack in us-east-2 need for their backend."
   value       = module.state_backend_aws
 }
 
+output "state_backend_aws_us_west_2" {
+  description = "What AWS roots of this stack in us-west-2 need for their backend."
+  value       = module.state_backend_aws_us_west_2
+}
+
 output "state_backend_azure" {
-  description = "What Azure roots of this stack need for their backend."
+  description = "What Azure roots of this stack in eastus2 need for their backend."
   value       = module.state_backend_azure
 }

@@ -4,9 +4,9 @@
 
 terraform {
   backend "s3" {
-    bucket       = "chat-serving-tfstate-9a1c74b1"
+    bucket       = "chat-serving-tfstate-us-west-2-9f11058b"
     key          = "chat-serving/usw2.tfstate"
-    region       = "us-east-2"
+    region       = "us-west-2"
     encrypt      = true
     use_lockfile = true
   }

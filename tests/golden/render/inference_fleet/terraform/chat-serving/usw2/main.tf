@@ -55,16 +55,16 @@ module "cluster" {
       workload = "inference"
     }
     standby-l4 = {
-      desired_nodes = 32
+      desired_nodes = 4
       gpu           = "L4"
-      gpus_per_node = 1
-      instance_type = "g6.xlarge"
+      gpus_per_node = 8
+      instance_type = "g6.48xlarge"
       labels = {
         "infra.dev/standby" = "true"
         workload-class      = "serving"
       }
-      max_nodes = 32
-      min_nodes = 32
+      max_nodes = 4
+      min_nodes = 4
       rdma      = false
       spot      = false
       standby   = true

@@ -50,7 +50,7 @@ module "dr_alicloud_cn_shanghai" {
   region             = "cn-shanghai"
   replication_pairs  = {}
   rpo_minutes        = 60
-  standby_node_pools = ["embeddings-ali-sh-standby-a10"]
+  standby_node_pools = ["embeddings-ali-sh-standby-a10", "embeddings-ali-sh-system"]
   tags = {
     cost-center = "ml-2002"
     environment = "prod"

@@ -3,11 +3,16 @@
 # changes made here are overwritten.
 
 output "state_backend_azure" {
-  description = "What Azure roots of this stack need for their backend."
+  description = "What Azure roots of this stack in westus3 need for their backend."
   value       = module.state_backend_azure
 }
 
 output "state_backend_alicloud" {
-  description = "What Alibaba Cloud roots of this stack need for their backend."
+  description = "What Alibaba Cloud roots of this stack in cn-shanghai need for their backend."
   value       = module.state_backend_alicloud
+}
+
+output "state_backend_azure_eastus" {
+  description = "What Azure roots of this stack in eastus need for their backend."
+  value       = module.state_backend_azure_eastus
 }

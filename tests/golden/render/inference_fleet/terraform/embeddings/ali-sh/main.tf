@@ -43,6 +43,22 @@ module "cluster" {
       taints    = []
       workload  = "inference"
     }
+    system = {
+      desired_nodes = 2
+      gpu           = null
+      gpus_per_node = 0
+      instance_type = "ecs.g7.xlarge"
+      labels = {
+        "infra.dev/system" = "true"
+      }
+      max_nodes = 2
+      min_nodes = 2
+      rdma      = false
+      spot      = false
+      standby   = true
+      taints    = []
+      workload  = "system"
+    }
   }
   region = "cn-shanghai"
   tags = {

@@ -3,16 +3,21 @@
 # changes made here are overwritten.
 
 output "state_backend_aws" {
-  description = "What AWS roots of this stack need for their backend."
+  description = "What AWS roots of this stack in us-east-1 need for their backend."
   value       = module.state_backend_aws
 }
 
+output "state_backend_aws_us_west_2" {
+  description = "What AWS roots of this stack in us-west-2 need for their backend."
+  value       = module.state_backend_aws_us_west_2
+}
+
 output "state_backend_azure" {
-  description = "What Azure roots of this stack need for their backend."
+  description = "What Azure roots of this stack in eastus need for their backend."
   value       = module.state_backend_azure
 }
 
 output "state_backend_alicloud" {
-  description = "What Alibaba Cloud roots of this stack need for their backend."
+  description = "What Alibaba Cloud roots of this stack in cn-beijing need for their backend."
   value       = module.state_backend_alicloud
 }

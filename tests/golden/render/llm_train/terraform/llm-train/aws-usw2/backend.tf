@@ -4,9 +4,9 @@
 
 terraform {
   backend "s3" {
-    bucket       = "llm-train-tfstate-fcf094de"
+    bucket       = "llm-train-tfstate-us-west-2-6cc2d95d"
     key          = "llm-train/aws-usw2.tfstate"
-    region       = "us-east-1"
+    region       = "us-west-2"
     encrypt      = true
     use_lockfile = true
   }

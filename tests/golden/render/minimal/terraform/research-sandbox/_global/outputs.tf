@@ -3,6 +3,6 @@
 # changes made here are overwritten.
 
 output "state_backend_aws" {
-  description = "What AWS roots of this stack need for their backend."
+  description = "What AWS roots of this stack in us-east-1 need for their backend."
   value       = module.state_backend_aws
 }
