@@ -22,6 +22,12 @@ finish, and the roots that depend on it are skipped, with the reason.
   then moves into the backend it created (``init -migrate-state``); the local state is removed.
   Where the backend exists it does nothing.
 
+A root whose state backend changed since it was initialized (its ``.terraform`` names another
+bucket, account, container, key or region than its files now do, as when a render moves a
+cluster root's state into its own region's backend) is refused with what to do, before any
+``terraform init``: the runner initializes with ``-reconfigure``, which would start it afresh
+from an empty state instead of moving it (docs/state.md).
+
 Every root whose backend is one of those state backends is initialized with the settings the
 ``_global`` root's ``backend_config`` output adds to its backend block (the S3 state key's
 ``kms_key_id``, which exists only once ``_global`` is applied), read once per run.

@@ -24,7 +24,6 @@ def chat_cluster(name: str, region: str, cidr: str, gpus: int) -> Cluster:
             NodePool(name="system", instance_type="m6i.xlarge", nodes=2),
         ],
         gpu_capacity={"L4": gpus * 4},
-        stateless=True,  # serves a model image: no checkpoints to carry to another region
     )
 
 
@@ -48,7 +47,6 @@ stacks = [
                     NodePool(name="system", instance_type="Standard_D4s_v5", nodes=2),
                 ],
                 gpu_capacity={"A100-80GB": 32},
-                stateless=True,
             ),
         ],
         dr=DisasterRecovery(

@@ -532,8 +532,15 @@ def test_bootstrap_creates_the_replicated_backends(
     state = aws_naming.state_bucket("state-aws", "team", "us-east-2")
     replica = aws_naming.state_bucket("state-aws", "team", "us-west-2")
     s3 = moto_server.client("s3", "us-east-2")
-    rules = s3.get_bucket_replication(Bucket=state)["ReplicationConfiguration"]["Rules"]
-    print(rules)
+    assert s3.get_bucket_replication(Bucket=state)["ReplicationConfiguration"]["Role"]
+    # moto answers GetBucketReplication with a fixed filter: read what the provider sent (moto
+    # runs in this process) from its backend.
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+
+    sent = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].get_bucket_replication(state)
+    assert sent is not None
+    rules = sent["Rule"] if isinstance(sent["Rule"], list) else [sent["Rule"]]
     assert sorted(r["Filter"]["Prefix"] for r in rules) == [
         "state-aws/_dr.tfstate",
         "state-aws/_global.tfstate",
@@ -544,6 +551,17 @@ def test_bootstrap_creates_the_replicated_backends(
         assert ":us-west-2:" in replica_key
         assert rule["SourceSelectionCriteria"]["SseKmsEncryptedObjects"]["Status"] == "Enabled"
         assert rule["DeleteMarkerReplication"]["Status"] == "Enabled"
+    # The role may read and write the stack-wide keys only, and use the two keys only.
+    iam = moto_server.client("iam")
+    (role,) = [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(state[:25])]
+    policy = iam.get_role_policy(RoleName=role["RoleName"], PolicyName="state-replication")
+    statements = {st["Sid"]: st for st in policy["PolicyDocument"]["Statement"]}
+    assert sorted(statements["WriteReplicas"]["Resource"]) == [
+        f"arn:aws:s3:::{replica}/state-aws/_dr.tfstate*",
+        f"arn:aws:s3:::{replica}/state-aws/_global.tfstate*",
+    ]
+    assert ":us-west-2:" in statements["EncryptReplicas"]["Resource"]
+    assert ":us-east-2:" in statements["DecryptSource"]["Resource"]
     s3.head_object(Bucket=state, Key="state-aws/_global.tfstate")
     # Every backend exists, each in its own region.
     for region, bucket in (
