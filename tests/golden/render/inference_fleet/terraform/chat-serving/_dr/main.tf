@@ -11,12 +11,19 @@ module "dr_aws_us_east_2" {
       targets = ["use2", "usw2"]
     }
   }
-  dns_zone_id       = var.dr_aws_dns_zone_id
-  endpoints         = var.dr_endpoints
-  name              = "chat-serving-dr-us-east-2"
-  region            = "us-east-2"
-  replication_pairs = {}
-  rpo_minutes       = 60
+  dns_zone_id = var.dr_aws_dns_zone_id
+  endpoints   = var.dr_endpoints
+  name        = "chat-serving-dr-us-east-2"
+  region      = "us-east-2"
+  replication_pairs = {
+    use2 = {
+      destination_bucket  = "chat-serving-usw2-ckpt-240ca8fe"
+      destination_kms_key = "alias/chat-serving-usw2-checkpoint"
+      destination_region  = "us-west-2"
+      source_bucket       = "chat-serving-use2-ckpt-b6fb3109"
+    }
+  }
+  rpo_minutes = 60
   standby_node_groups = [
     {
       cluster_name    = "chat-serving-use2"
@@ -45,12 +52,19 @@ module "dr_aws_us_west_2" {
       targets = ["usw2", "use2"]
     }
   }
-  dns_zone_id       = var.dr_aws_dns_zone_id
-  endpoints         = var.dr_endpoints
-  name              = "chat-serving-dr-us-west-2"
-  region            = "us-west-2"
-  replication_pairs = {}
-  rpo_minutes       = 60
+  dns_zone_id = var.dr_aws_dns_zone_id
+  endpoints   = var.dr_endpoints
+  name        = "chat-serving-dr-us-west-2"
+  region      = "us-west-2"
+  replication_pairs = {
+    usw2 = {
+      destination_bucket  = "chat-serving-use2-ckpt-b6fb3109"
+      destination_kms_key = "alias/chat-serving-use2-checkpoint"
+      destination_region  = "us-east-2"
+      source_bucket       = "chat-serving-usw2-ckpt-240ca8fe"
+    }
+  }
+  rpo_minutes = 60
   standby_node_groups = [
     {
       cluster_name    = "chat-serving-usw2"
