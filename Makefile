@@ -42,7 +42,7 @@ help:
 	@echo "make drill FAIL=<outage> [STACK_FILE=stacks/llm_train.py] [ARGS=--execute ...]  infra drill (dry run unless --execute)"
 	@echo "make bench      the runner benchmarks in bench/ (ratios against a baseline of the same run)"
 	@echo "make golden     regenerate the golden renders under tests/golden (review the diff)"
-	@echo "make schemas    re-extract provider schemas into tests/schemas (needs the npm registry)"
+	@echo "make schemas    re-extract provider schemas into tests/schemas (needs the npm and PyPI registries)"
 	@echo "make docs       regenerate the inputs tables of modules/*/README.md"
 	@echo "make pulumi-preview STACK=<name>  pulumi preview of a rendered stack (needs the Pulumi CLI)"
 	@echo "make cost       infra cost \$$STACKS"
@@ -140,6 +140,7 @@ golden: venv
 
 schemas: venv
 	$(BIN)/python tools/extract_schemas.py
+	$(BIN)/python tools/extract_kubernetes_schema.py
 
 lint: venv
 	$(BIN)/ruff check infra tests tools

@@ -5,19 +5,23 @@ A stack with disaster recovery is deployed with the standby pools its failover t
 to carry the load). :func:`deploy_plan` adds, once, everything the Terraform and Pulumi emitters
 would otherwise each work out again: every cluster's resource name and module inputs, each
 cloud's home region (its stack-wide providers), where every Terraform root keeps its state and
-which state backends ``_global`` creates (:mod:`infra.state`), and the calls of the stack-wide DR
-modules. The emitters only turn it into text; the cost report
+which state backends ``_global`` creates (:mod:`infra.state`), the calls of the stack-wide DR
+modules, and the checkpoint sync jobs of the failover pairs no cloud replicates
+(:mod:`infra.dr.data`). The emitters only turn it into text; the cost report
 reads :func:`deployed`; the DR plans are made from the stack as the user defined it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from infra.catalog import Catalog
 from infra.clouds import CLOUDS, Cloud
+from infra.clouds.base import SyncJob, sync_job
+from infra.clouds.dr_inputs import DrCluster
+from infra.dr.data import CHECKPOINT_PREFIX, data_paths, sync_job_name
 from infra.dr.terraform import DrModuleCall, dr_module_calls
 from infra.inputs import cluster_module_inputs
 from infra.resolve import ResolvedCluster, ResolvedStack
@@ -30,6 +34,7 @@ __all__ = [
     "DeployedCluster",
     "DeployedStack",
     "StateLocation",
+    "SyncJob",
     "deploy_plan",
     "deployed",
 ]
@@ -56,6 +61,10 @@ class DeployedCluster:
     def region(self) -> str:
         return self.resolved.region
 
+    def dr_cluster(self) -> DrCluster:
+        """The cluster as the clouds' DR and sync halves see it: names, region, module inputs."""
+        return DrCluster(self.name, self.resource, self.region, self.inputs)
+
 
 @dataclass(frozen=True, slots=True)
 class DeployedStack:
@@ -72,6 +81,11 @@ class DeployedStack:
     dr_state: StateLocation | None  # of the _dr root, None without DR calls
     # (cloud, region) of every state backend _global creates (infra.state.state_backends)
     state_backends: tuple[tuple[str, str], ...] = ()
+    # Target cluster -> its checkpoint sync jobs (one per source of a "sync" data path, sources
+    # in stack order), for its add-ons root and the Pulumi program; targets without are absent.
+    sync_jobs: Mapping[str, tuple[SyncJob, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @property
     def name(self) -> str:
@@ -124,4 +138,25 @@ def deploy_plan(stack: ResolvedStack, catalog: Catalog) -> DeployedStack:
         dr_calls=calls,
         dr_state=locations.get(DR_ROOT) if calls else None,
         state_backends=state_backends(stack),
+        sync_jobs=MappingProxyType(_sync_jobs(stack, clusters)),
     )
+
+
+def _sync_jobs(
+    stack: ResolvedStack, clusters: tuple[DeployedCluster, ...]
+) -> dict[str, tuple[SyncJob, ...]]:
+    by_name = {c.name: c for c in clusters}
+    jobs: dict[str, list[SyncJob]] = {}
+    for path in data_paths(stack):
+        if path.kind != "sync" or path.interval_minutes is None:
+            continue
+        source, target = by_name[path.source], by_name[path.target]
+        job = sync_job(
+            sync_job_name(path.source),
+            path.interval_minutes,
+            CHECKPOINT_PREFIX,
+            (source.cloud, source.dr_cluster()),
+            (target.cloud, target.dr_cluster()),
+        )
+        jobs.setdefault(path.target, []).append(job)
+    return {target: tuple(found) for target, found in jobs.items()}

@@ -117,6 +117,9 @@ class DisasterRecovery(_Component):
     # A second region of the state region's cloud that holds a replica of the stack-wide roots'
     # state, so a failover can still apply _dr when the state region is down.
     state_replica_region: StrictStr | None = None
+    # How often the checkpoint sync jobs of pairs no cloud replicates (another cloud, a second
+    # target on the same cloud) copy new checkpoints: minutes dividing an hour.
+    sync_interval_minutes: StrictInt = 5
 
 
 class Stack(_Model):

@@ -55,6 +55,9 @@ MAX_POOL_NODES = 5_000
 # ebmgn7ex), so catalog growth meets the node limit first. This bounds gpus, min_gpus,
 # max_gpus of a pool and gpu_capacity of a cluster (a cluster is at most 5,000 nodes too).
 MAX_GPUS = MAX_POOL_NODES * 16
+# A checkpoint sync job runs on a cron schedule "*/N * * * *": N must divide an hour to keep
+# its interval even (and 60 is "0 * * * *").
+SYNC_INTERVALS = tuple(n for n in range(1, 61) if 60 % n == 0)
 # The DR modules (modules/dr-*/variables.tf) and Pulumi DR components (infra/pulumi/dr.py)
 # accept rpo_minutes from 1 to 1440; anything larger would render and then fail at plan time.
 MAX_RPO_MINUTES = 1440
@@ -730,6 +733,12 @@ def _disaster_recovery(
     for index, gpu in enumerate(dr.allow_shape_change):
         if gpu not in catalog.gpus:
             report.add(f"dr.allow_shape_change[{index}]", unknown("GPU", gpu, catalog.gpus))
+    if dr.sync_interval_minutes not in SYNC_INTERVALS:
+        report.add(
+            "dr.sync_interval_minutes",
+            f"{number(dr.sync_interval_minutes)} does not divide an hour (allowed: "
+            f"{', '.join(map(str, SYNC_INTERVALS))})",
+        )
     _state_regions(dr, report, catalog)
 
 

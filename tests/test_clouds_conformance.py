@@ -24,7 +24,15 @@ from tests.conftest import ROOT
 INFRA = ROOT / "infra"
 MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
 # What each cloud's package holds (infra/clouds/<cloud>/<name>.py): see infra/clouds/aws/__init__.py.
-PACKAGE_MODULES = ("cloud", "naming", "dr_inputs", "cluster", "disaster_recovery", "drill")
+PACKAGE_MODULES = (
+    "cloud",
+    "naming",
+    "dr_inputs",
+    "cluster",
+    "disaster_recovery",
+    "drill",
+    "sync",
+)
 
 clouds = pytest.mark.parametrize("cloud", sorted(CLOUDS.values(), key=str), ids=str)
 
@@ -124,6 +132,7 @@ def test_the_package_holds_everything_the_cloud_means(cloud: Cloud) -> None:
     assert cloud.pulumi_components == f"infra.clouds.{cloud.name}.cluster"
     assert cloud.pulumi_dr_component == f"infra.clouds.{cloud.name}.disaster_recovery"
     assert type(cloud.dr_inputs).__module__ == f"infra.clouds.{cloud.name}.dr_inputs"
+    assert type(cloud.checkpoint_sync()).__module__ == f"infra.clouds.{cloud.name}.sync"
     assert cloud.drill_adapter_path.startswith(f"infra.clouds.{cloud.name}.drill:")
     adapter = cloud.drill_adapter("http://127.0.0.1:9")
     assert adapter.cloud == cloud.name

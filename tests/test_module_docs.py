@@ -61,7 +61,7 @@ def _module(tmp_path: Path, *, variables: str = VARIABLE, outputs: str = OUTPUT)
 
 
 def test_all_modules_have_docs() -> None:
-    assert len(MODULE_DIRS) == 9
+    assert len(MODULE_DIRS) == 10
     assert all((m / "README.md").is_file() for m in MODULE_DIRS)
     assert all((m / "outputs.tf").is_file() for m in MODULE_DIRS)
 

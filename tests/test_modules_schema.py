@@ -36,6 +36,7 @@ def test_every_module_is_checked(schemas: Schemas) -> None:
         "alicloud-gpu-cluster",
         "aws-gpu-cluster",
         "azure-gpu-cluster",
+        "checkpoint-sync",
         "dr-alicloud",
         "dr-aws",
         "dr-azure",
@@ -43,16 +44,16 @@ def test_every_module_is_checked(schemas: Schemas) -> None:
         "state-backend-aws",
         "state-backend-azure",
     ]
-    assert {"aws", "azurerm", "alicloud"} <= schemas.providers
+    assert {"aws", "azurerm", "alicloud", "kubernetes"} <= schemas.providers
 
 
-@pytest.mark.parametrize("name", ["aws", "azurerm", "alicloud"])
+@pytest.mark.parametrize("name", ["aws", "azurerm", "alicloud", "kubernetes"])
 def test_schema_snapshots_record_their_source(name: str) -> None:
     path = SCHEMA_DIR / f"{name}.json"
     document = json.loads(path.read_text())
     assert document["provider"].endswith(f"/{name}")
     assert document["version"].count(".") == 2
-    assert document["source"]["kind"] in {"npm", "git"}
+    assert document["source"]["kind"] in {"npm", "git", "pypi"}
     assert document["resources"], "snapshot trimmed to nothing"
     assert path.stat().st_size < 100_000, "snapshot should stay small (trimmed to used types)"
 

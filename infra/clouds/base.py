@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from infra.catalog import Offer
-from infra.clouds.dr_inputs import DrInputs
+from infra.clouds.dr_inputs import DrCluster, DrInputs
 from infra.drill.api import DrillAdapter
 from infra.values import Block, Value
 
@@ -276,5 +276,134 @@ class Cloud(ABC):
         adapter: DrillAdapter = getattr(importlib.import_module(module), cls)(endpoint)
         return adapter
 
+    # -- checkpoint sync ---------------------------------------------------------------------
+    def checkpoint_sync(self) -> CheckpointSync:
+        """This cloud's half of a checkpoint sync job (a failover pair of kind "sync",
+        infra/dr/data.py): its checkpoint store as an rclone remote and how Terraform and Pulumi
+        reach its clusters' Kubernetes API. ``SYNC`` of ``infra/clouds/<cloud>/sync.py`` (the
+        package of the cloud's class), imported on first use: its Pulumi half imports the
+        provider packages only when it is called."""
+        package = type(self).__module__.rpartition(".")[0]
+        sync: CheckpointSync = importlib.import_module(f"{package}.sync").SYNC
+        return sync
+
     def __repr__(self) -> str:
         return f"<cloud {self.name}>"
+
+
+# -- checkpoint sync jobs ------------------------------------------------------------------------
+# A sync job is a CronJob in the target cluster running `rclone copy` from the source's checkpoint
+# store into the target's, with both stores configured entirely through environment variables
+# (rclone.org/docs/#config-file: RCLONE_CONFIG_<REMOTE>_<OPTION>, the remote's name upper-cased,
+# so it may hold only letters, digits and "_"). The Terraform module (modules/checkpoint-sync)
+# and the Pulumi component (infra/clouds/checkpoint_sync.py, fed by infra/pulumi/sync.py) take
+# the same SyncJob, built once here.
+
+
+class CheckpointSync(ABC):
+    """What a sync job needs of one cloud (``infra/clouds/<cloud>/sync.py``)."""
+
+    @abstractmethod
+    def remote(self, store: DrCluster, *, in_region: bool) -> dict[str, str]:
+        """The rclone options (config names: ``type``, ``provider``, ``region`` ...) of
+        ``store``'s checkpoint store, never a credential; ``in_region``: the job runs in the
+        store's own cloud region (and may use an internal endpoint)."""
+
+    @abstractmethod
+    def bucket(self, store: DrCluster) -> str:
+        """The first element of the store's rclone path: its bucket or container."""
+
+    @abstractmethod
+    def store_name(self, store: DrCluster) -> str:
+        """The store as the cluster inventory names it: a bucket, or "<account>/<container>"."""
+
+    @abstractmethod
+    def credential_keys(self, remote: str) -> dict[str, str]:
+        """Keys of the credentials Secret for the remote ``remote`` of this cloud -> what each
+        holds (the README and each add-ons root list them)."""
+
+    @abstractmethod
+    def kubernetes_provider(self, cluster: DrCluster) -> tuple[Block, ...]:
+        """Terraform: the data sources that find ``cluster`` by name, then the
+        ``provider "kubernetes"`` block reaching its API with short-lived credentials."""
+
+    @abstractmethod
+    def pulumi_kubeconfig(self, cluster: object, target: DrCluster) -> object:
+        """Pulumi: a ``pulumi.Output`` of the kubeconfig entries ``{"cluster": ..., "user": ...}``
+        (kubeconfig v1 ``Cluster`` and ``AuthInfo``) reaching the API of the cluster component
+        ``cluster`` (``target`` as its cluster root passes it), like the Terraform provider."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncJob:
+    """One CronJob: the module's ``jobs`` entry and the Pulumi component's, by the same names."""
+
+    name: str  # the CronJob (infra.dr.data.sync_job_name)
+    source_cluster: str
+    schedule: str
+    max_duration_seconds: int  # rclone --max-duration, shorter than the interval
+    source: str  # "<remote>:<bucket>/<prefix>"
+    destination: str
+    remotes: Mapping[str, str]  # RCLONE_CONFIG_<REMOTE>_<OPTION> -> value, both remotes
+    credentials: Mapping[str, str]  # Secret key -> what it holds, for people
+
+    def module_input(self) -> dict[str, Value]:
+        """The job as modules/checkpoint-sync's ``jobs`` takes it (and stack.json holds it)."""
+        return {
+            "source_cluster": self.source_cluster,
+            "schedule": self.schedule,
+            "max_duration_seconds": self.max_duration_seconds,
+            "source": self.source,
+            "destination": self.destination,
+            "remotes": dict(self.remotes),
+        }
+
+
+# The job stops starting transfers this long before its next run is due.
+SYNC_MARGIN_SECONDS = 30
+
+
+def sync_remote_name(cluster: str) -> str:
+    """The rclone remote of a cluster's store: its name upper-cased, "-" as "_" (cluster names
+    are lowercase letters, digits and "-", so no two clusters share a remote)."""
+    return cluster.upper().replace("-", "_")
+
+
+def sync_schedule(interval_minutes: int) -> str:
+    """Every ``interval_minutes`` (a divisor of 60, as the validator requires)."""
+    if interval_minutes <= 0 or 60 % interval_minutes:
+        raise ValueError(f"sync interval {interval_minutes} min does not divide an hour")
+    return "0 * * * *" if interval_minutes == 60 else f"*/{interval_minutes} * * * *"
+
+
+def sync_job(
+    name: str,
+    interval_minutes: int,
+    prefix: str,
+    source: tuple[Cloud, DrCluster],
+    target: tuple[Cloud, DrCluster],
+) -> SyncJob:
+    """The job in ``target`` copying ``prefix`` of ``source``'s store to the same prefix of
+    ``target``'s, every ``interval_minutes``."""
+    (source_cloud, source_store), (target_cloud, target_store) = source, target
+    env: dict[str, str] = {}
+    credentials: dict[str, str] = {}
+    paths: list[str] = []
+    for cloud, store in ((source_cloud, source_store), (target_cloud, target_store)):
+        sync = cloud.checkpoint_sync()
+        remote = sync_remote_name(store.name)
+        in_region = (cloud.name, store.region) == (target_cloud.name, target_store.region)
+        for option, value in sync.remote(store, in_region=in_region).items():
+            env[f"RCLONE_CONFIG_{remote}_{option.upper()}"] = value
+        credentials.update(sync.credential_keys(remote))
+        paths.append(f"{remote.lower()}:{sync.bucket(store)}/{prefix}")
+    return SyncJob(
+        name=name,
+        source_cluster=source_store.name,
+        schedule=sync_schedule(interval_minutes),
+        max_duration_seconds=max(interval_minutes * 60 - SYNC_MARGIN_SECONDS, 30),
+        source=paths[0],
+        destination=paths[1],
+        remotes=env,
+        credentials=credentials,
+    )

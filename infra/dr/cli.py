@@ -108,6 +108,10 @@ def _check(args: argparse.Namespace) -> int:
                 f"{level}: {check.stack}: cluster {name!r} has no failover entry (unprotected)",
                 file=sys.stderr,
             )
+        # What the plans cannot promise (a data path with no lag bound, an inexact node shape),
+        # once per stack however many outages share it.
+        for line in dict.fromkeys(w for p in check.plans for w in p.warnings()):
+            print(f"warning: {check.stack}: {line}", file=sys.stderr)
     shared = [
         o
         for o in shared_outages([p for c in checks for p in c.plans], _regions(resolution.stacks))

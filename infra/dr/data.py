@@ -10,10 +10,13 @@ compares its lag with ``rpo_minutes``:
   what the cloud documents for the mechanism as rendered (:meth:`DrInputs.replication_lag`);
   ``None`` when the cloud documents no bound.
 * **sync**: every other pair (another cloud, or a second target on the same cloud): no cloud
-  replicates into another. Such a pair needs a scheduled sync job (a Kubernetes CronJob in the
-  *target* cluster, on its system pool, copying the checkpoints written since its last run), which
-  infra does not render yet: the path has no lag bound, and the plan warns that the RPO is not
-  promised for it rather than assuming a copy it did not create.
+  replicates into another. Such a pair gets a checkpoint sync job, rendered in the *target*
+  cluster (the side that must be healthy for the failover) on its system pool: a Kubernetes
+  CronJob running ``rclone copy`` from the source's store to the target's every
+  ``DisasterRecovery.sync_interval_minutes`` (``infra/terraform/addons.py``,
+  ``modules/checkpoint-sync``, docs/data-sync.md). A checkpoint written just after a run began is
+  picked up by the next run, at most one interval later, and that run starts its transfers within
+  its time budget, shorter than one interval: the lag is at most two intervals.
 * **none**: the source is declared ``stateless`` (``Cluster(stateless=True)``): nothing to carry.
 
 Everything here is pure: the ``_dr`` root, the planner and the runbook read the same paths.
@@ -21,6 +24,7 @@ Everything here is pure: the ``_dr`` root, the planner and the runbook read the 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -29,13 +33,36 @@ from infra.dr.timing import TimingModel, default_timing
 from infra.resolve import ResolvedStack
 
 __all__ = [
+    "CHECKPOINT_PREFIX",
+    "SYNC_NAMESPACE",
     "DataPath",
     "data_path",
     "data_paths",
     "native_target",
+    "sync_job_name",
 ]
 
 DataKind = Literal["replication", "sync", "none"]
+
+# Where training writes checkpoints in a cluster's store (the drills read the same prefix), and
+# the namespace of the sync jobs in each target cluster.
+CHECKPOINT_PREFIX = "checkpoints/"
+SYNC_NAMESPACE = "infra-dr"
+# A CronJob's name may have at most 52 characters: its Jobs append an 11-character suffix to a
+# 63-character limit (kubernetes.io/docs/concepts/workloads/controllers/cron-jobs, "Writing a
+# CronJob spec").
+_JOB_NAME_MAX = 52
+_JOB_PREFIX = "checkpoint-sync-"
+
+
+def sync_job_name(source: str) -> str:
+    """The CronJob in the target that copies ``source``'s checkpoints: ``checkpoint-sync-<source>``,
+    shortened with a hash of the source past 52 characters (so two sources never share one)."""
+    name = f"{_JOB_PREFIX}{source}"
+    if len(name) <= _JOB_NAME_MAX:
+        return name
+    digest = hashlib.sha256(source.encode()).hexdigest()[:8]
+    return f"{name[: _JOB_NAME_MAX - 9].rstrip('-')}-{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +80,6 @@ class DataPath:
     basis: str  # where the lag comes from
     metric: str | None  # the lag metric the DR alarms watch; None: there is none
     metric_note: str  # what to watch instead when there is no metric
-
-    @property
-    def cross_cloud(self) -> bool:
-        return self.kind == "sync"
 
     def problem(self, rpo_minutes: int | None) -> str | None:
         """Why this path cannot meet ``rpo_minutes``, or None."""
@@ -108,21 +131,25 @@ def data_path(
             source, target, "replication", lag.mechanism, None, lag.minutes,
             lag.basis, lag.metric, lag.metric_note,
         )  # fmt: skip
-    # No cloud replicates into another, and infra does not render the sync job these pairs need
-    # yet: the plan says so (a warning: the RPO is not promised) instead of assuming one runs.
+    # No cloud replicates into another (nor to a second target): the target's sync job copies.
+    interval = dr.sync_interval_minutes
     return DataPath(
         source=source,
         target=target,
         kind="sync",
-        mechanism="none rendered: needs a checkpoint sync job (not rendered by infra yet)",
-        interval_minutes=None,
-        lag_minutes=None,
+        mechanism=f"sync job {sync_job_name(source)} in {target} (rclone copy every {interval} min)",
+        interval_minutes=interval,
+        lag_minutes=2 * interval,
         basis=(
-            f"nothing copies {source}'s checkpoints to {target}: run a scheduled copy into "
-            f"{target}'s checkpoint store yourself (docs/architecture.md, Disaster recovery)"
+            f"one {interval}-min interval until the next run, plus its time budget of under one "
+            "interval to start every transfer (dr.sync_interval_minutes)"
         ),
         metric=None,
-        metric_note="no metric: nothing rendered to watch",
+        metric_note=(
+            "no cloud metric for a sync job: alert on kube-state-metrics "
+            f'time() - kube_cronjob_status_last_successful_time{{namespace="{SYNC_NAMESPACE}",'
+            f'cronjob="{sync_job_name(source)}"}} in {target}'
+        ),
     )
 
 

@@ -29,6 +29,7 @@ from infra.deploy import DeployedStack
 from infra.dr.terraform import DrModuleCall, RootVariable
 from infra.errors import InfraError
 from infra.pulumi.dr import dr_document
+from infra.pulumi.sync import PULUMI_KUBERNETES_REQUIREMENT, sync_document
 
 __all__ = [
     "PULUMI_REQUIREMENT",
@@ -235,6 +236,8 @@ def stack_document(plan: DeployedStack) -> dict[str, object]:
             for cluster in plan.clusters
         ],
         **dr_document(plan.dr_calls),
+        # The add-ons roots' checkpoint sync jobs; absent when there are none.
+        **({"sync": sync} if (sync := sync_document(plan)) else {}),
     }
 
 
@@ -261,6 +264,8 @@ def pulumi_files(
     requirements += [
         cloud.pulumi_requirement for cloud in sorted(plan.clouds, key=lambda c: c.name)
     ]
+    if sync_document(plan):
+        requirements.append(PULUMI_KUBERNETES_REQUIREMENT)
     return {
         f"{base}/Pulumi.yaml": env.get_template("pulumi/Pulumi.yaml.j2").render(context),
         f"{base}/Pulumi.{stack.environment}.yaml": env.get_template(

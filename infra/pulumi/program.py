@@ -5,6 +5,11 @@ The rendered ``__main__.py`` only calls :func:`create_stack` on :func:`load_stac
 the project runs without the original stack file. A cloud's component module is imported on
 first use, so a project needs only the provider packages of the clouds it uses.
 
+Each target cluster with checkpoint sync jobs (``stack.json``'s ``sync``, the Terraform add-ons
+roots' module calls) gets an ``infra:dr:CheckpointSync`` on a kubernetes provider built from its
+cluster component's outputs by its cloud (``Cloud.checkpoint_sync().pulumi_kubeconfig``); the
+component and pulumi-kubernetes are imported only then.
+
 The ``_dr`` root's variables (DNS zones, alarm targets, service endpoints) are Pulumi config keys
 of the same names (``pulumi config set dr_aws_dns_zone_id Z0123...``): a key without a value
 takes the variable's default, and a required one fails the program naming the key.
@@ -17,13 +22,17 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pulumi
 
 from infra.clouds import CLOUDS
 from infra.clouds.component import CloudComponents, GpuClusterComponent
+from infra.clouds.dr_inputs import DrCluster
 from infra.errors import InfraError
 from infra.pulumi.dr import ConfigVariable, DrCall, load_dr_calls
+from infra.pulumi.sync import SyncCall, load_sync_calls
+from infra.values import Value
 
 __all__ = [
     "ClusterDocument",
@@ -31,6 +40,7 @@ __all__ = [
     "StackDocument",
     "cloud_components",
     "config_inputs",
+    "create_checkpoint_sync",
     "create_clusters",
     "create_disaster_recovery",
     "create_stack",
@@ -63,6 +73,7 @@ class StackDocument:
     owner: str
     clusters: tuple[ClusterDocument, ...]
     dr: tuple[DrCall, ...] = ()
+    sync: tuple[SyncCall, ...] = ()
 
 
 def load_stack_document(path: Path) -> StackDocument:
@@ -86,6 +97,7 @@ def load_stack_document(path: Path) -> StackDocument:
         str(data["owner"]),
         clusters,
         load_dr_calls(data),
+        load_sync_calls(data),
     )
 
 
@@ -175,7 +187,49 @@ def create_disaster_recovery(document: StackDocument) -> dict[str, pulumi.Compon
     return created
 
 
+def create_checkpoint_sync(
+    document: StackDocument, clusters: Mapping[str, GpuClusterComponent]
+) -> dict[str, pulumi.ComponentResource]:
+    """One kubernetes provider and one ``infra:dr:CheckpointSync`` per add-ons root: the sync
+    jobs in each target cluster, on the API of its cluster component."""
+    if not document.sync:
+        return {}
+    # Imported here: pulumi-kubernetes is needed only by stacks with sync jobs.
+    from infra.clouds.checkpoint_sync import (  # noqa: PLC0415
+        CheckpointSyncArgs,
+        CheckpointSyncComponent,
+        kubernetes_provider,
+    )
+
+    by_name = {c.name: c for c in document.clusters}
+    created: dict[str, pulumi.ComponentResource] = {}
+    for call in document.sync:
+        cluster = by_name.get(call.target)
+        if cluster is None or call.target not in clusters:
+            raise InfraError(f"stack.json: sync target {call.target!r} is not a cluster")
+        # The inputs are stack.json's JSON values: Values.
+        inputs = cast(Mapping[str, Value], cluster.inputs)
+        target = DrCluster(cluster.name, str(inputs["name"]), cluster.region, inputs)
+        entries = (
+            CLOUDS[cluster.cloud].checkpoint_sync().pulumi_kubeconfig(clusters[call.target], target)
+        )
+        if not isinstance(entries, pulumi.Output):
+            raise InfraError(f"{cluster.cloud}: pulumi_kubeconfig did not return an Output")
+        provider = kubernetes_provider(f"{call.target}-kubernetes", target.resource, entries)
+        component = CheckpointSyncComponent(
+            f"{call.target}-checkpoint-sync",
+            CheckpointSyncArgs.from_document(call.namespace, call.jobs),
+            pulumi.ResourceOptions(providers=[provider]),
+        )
+        # The add-ons root's output, by the same name.
+        pulumi.export(f"{call.target}_addons", component.outputs())
+        created[call.target] = component
+    return created
+
+
 def create_stack(document: StackDocument) -> None:
-    """Everything the Terraform roots of the stack deploy: the clusters, then the DR pieces."""
-    create_clusters(document)
+    """Everything the Terraform roots of the stack deploy: the clusters, the DR pieces, then
+    the checkpoint sync jobs in the failover targets."""
+    clusters = create_clusters(document)
     create_disaster_recovery(document)
+    create_checkpoint_sync(document, clusters)

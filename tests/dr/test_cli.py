@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -191,3 +192,28 @@ def test_subprocess_plan_json_is_the_rendered_document() -> None:
     document = json.loads(result.stdout)
     golden = (GOLDEN / "llm-train" / "azure-eastus.json").read_text()
     assert json.dumps(document["plan"], indent=2, sort_keys=True) + "\n" == golden
+
+
+def test_check_prints_what_a_plan_cannot_promise_once_per_stack(tmp_path: Path) -> None:
+    # Azure object replication documents no lag bound: feasible, with one warning per stack
+    # however many outages share the pair.
+    stack = tmp_path / "azure_pair.py"
+    stack.write_text(
+        "from infra import Cluster, DisasterRecovery, NodePool, Stack\n"
+        "stack = Stack(name='pair', owner='ml', environment='prod',\n"
+        "    dr=DisasterRecovery(rpo_minutes=60, rto_minutes=120,\n"
+        "        failover={'east': ['west'], 'west': ['east']}, state_region='azure:eastus'),\n"
+        "    clusters=[\n"
+        "        Cluster(name='east', cloud='azure', region='eastus', cidr='10.0.0.0/16',\n"
+        "            pools=[NodePool(name='a10', gpu='A10', gpus=2)], gpu_capacity={'A10': 4}),\n"
+        "        Cluster(name='west', cloud='azure', region='westus3', cidr='10.1.0.0/16',\n"
+        "            pools=[NodePool(name='a10', gpu='A10', gpus=2)], gpu_capacity={'A10': 4}),\n"
+        "    ])\n"
+    )
+    run = run_dr("check", str(stack))
+    assert run.returncode == 0, run.stdout + run.stderr
+    basis = "Azure object replication is asynchronous with no guaranteed completion time"
+    assert [line for line in run.stderr.splitlines() if line.startswith("warning:")] == [
+        f"warning: pair: data: east -> west has no lag bound ({basis})",
+        f"warning: pair: data: west -> east has no lag bound ({basis})",
+    ]

@@ -42,18 +42,33 @@ def cross_cloud(make_stack: MakeStack, **fields: object) -> ResolvedStack:
 # -- data ---------------------------------------------------------------------------------
 
 
-def test_cross_cloud_pair_without_a_copy_is_named_and_its_rpo_not_promised(
+def test_cross_cloud_pair_gets_a_sync_job_whose_lag_is_checked_against_the_rpo(
     make_stack: MakeStack, catalog: Catalog, timing: TimingModel
 ) -> None:
-    # Before: "feasible, RPO met" with nothing copying Azure's checkpoints to AWS.
-    result = plan(cross_cloud(make_stack, rpo=15), "azure:eastus", catalog, timing)
-    (path,) = result.data
-    assert (path.source, path.target, path.kind, path.lag_minutes) == ("train", "aws", "sync", None)
-    assert result.warnings() == (
-        "data: train -> aws has no lag bound (nothing copies train's checkpoints to aws: run a "
-        "scheduled copy into aws's checkpoint store yourself (docs/architecture.md, Disaster "
-        "recovery))",
+    # Before: "feasible, RPO met" with nothing copying Azure's checkpoints to AWS. Now the pair
+    # has the target's sync job, at most two intervals behind: a 10-minute interval cannot meet
+    # an RPO of 15 minutes, the default 5-minute one can.
+    slow = plan(
+        cross_cloud(make_stack, rpo=15, sync_interval_minutes=10), "azure:eastus", catalog, timing
     )
+    (path,) = slow.data
+    assert (path.source, path.target, path.kind) == ("train", "aws", "sync")
+    assert (path.interval_minutes, path.lag_minutes, path.metric) == (10, 20, None)
+    assert not slow.feasible
+    assert slow.problems() == (
+        "data: train -> aws may lag 20 min (one 10-min interval until the next run, plus its "
+        "time budget of under one interval to start every transfer (dr.sync_interval_minutes)), "
+        "over the RPO of 15 min",
+    )
+    result = plan(cross_cloud(make_stack, rpo=15), "azure:eastus", catalog, timing)
+    assert result.feasible, result.problems()
+    assert result.warnings() == ()
+    (path,) = result.data
+    assert (path.mechanism, path.lag_minutes) == (
+        "sync job checkpoint-sync-train in aws (rclone copy every 5 min)",
+        10,
+    )
+    assert "kube_cronjob_status_last_successful_time" in path.metric_note  # no cloud metric
     check = next(s for s in result.steps if s.id == "check-replication-train")
     assert "s3api list-objects-v2" in check.commands[0]  # the target's own store is read
     traffic = next(s for s in result.steps if s.id == "traffic-train")

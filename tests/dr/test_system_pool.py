@@ -202,3 +202,30 @@ def test_no_type_in_the_catalog_leaves_the_target_without_and_says_why(
     assert problem is not None
     assert problem.startswith("no schedulable system pool on target: no pool without GPUs")
     assert "no type without GPUs of at least 4 vCPUs and 16 GiB in us-west-2" in problem
+
+
+def test_aks_never_makes_a_spot_or_tainted_cpu_pool_its_default_pool(
+    make_stack: MakeStack, catalog: Catalog
+) -> None:
+    # The AKS default pool takes no spot nodes and no taints (modules/azure-gpu-cluster's
+    # precondition): the first CPU pool is not the one when it has either.
+    pools = [
+        NodePool(name="spotcpu", instance_type="Standard_D4s_v5", nodes=2, spot=True),
+        NodePool(
+            name="ops", instance_type="Standard_D4s_v5", nodes=2, taints=["ops=true:NoExecute"]
+        ),
+        h100(8, taints=[GPU_TAINT]),
+    ]
+    stack = failover_to(make_stack, "azure", "eastus", pools, {"H100": 16})
+    deployed = with_standby(stack, catalog)
+    (system,) = automatic(deployed, "target")
+    inputs = cluster_module_inputs(deployed, deployed.cluster("target"))
+    assert inputs["system_pool"] == system.name != "spotcpu"
+    soft = NodePool(
+        name="soft", instance_type="Standard_D4s_v5", nodes=2, taints=["ops=x:PreferNoSchedule"]
+    )
+    stack = failover_to(make_stack, "azure", "eastus", [soft, h100(8)], {"H100": 16})
+    deployed = with_standby(stack, catalog)
+    assert automatic(deployed, "target") == []  # system pods may land on "soft"
+    # ...but AKS takes no taint at all on its default pool: the module creates its own.
+    assert cluster_module_inputs(deployed, deployed.cluster("target"))["system_pool"] is None

@@ -11,7 +11,12 @@ compares them with ``==`` and shows a unified diff of the JSON when they differ:
   Terraform side reads them from the ``_dr`` root's calls of ``modules/dr-*``; the Pulumi side
   rebuilds them from what the DR components register, following the links a resolver would
   (Route 53 failover chains through health checks and aliases, Traffic Manager endpoint
-  priorities, GTM default then failover pools), so a wrong order or a broken link shows.
+  priorities, GTM default then failover pools), so a wrong order or a broken link shows;
+- ``sync``: the checkpoint sync jobs of each target cluster: namespace, CronJob, source cluster,
+  schedule, rclone's time budget, and the source and destination stores as rclone resolves them
+  from the job's paths and remotes (a bucket, or "<account>/<container>", the names of
+  ``buckets``). The Terraform side reads the add-ons roots' calls of ``modules/checkpoint-sync``,
+  the Pulumi side the CronJobs and ConfigMaps registered on each target's kubernetes provider.
 
 The Terraform side reads the rendered roots (python-hcl2) and applies each module's known
 semantics (one ``aws_eks_node_group`` per ``node_pools`` entry, the AKS default pool, ACK's
@@ -30,7 +35,10 @@ import hcl2
 
 Record = dict[str, Any]
 Inventory = dict[str, list[Record]]
-KINDS = ("clusters", "node_pools", "buckets", "replication", "dns_records")
+KINDS = ("clusters", "node_pools", "buckets", "replication", "dns_records", "sync")
+# modules/checkpoint-sync's namespace default; infra/terraform/addons.py names the roots.
+_SYNC_NAMESPACE = "infra-dr"
+_ADDONS_SUFFIX = "_addons"
 
 # azure-gpu-cluster: InfiniBand comes with the VM size ("r" feature letter), RDMA pools are
 # pinned to one zone; the module-made system pool when system_pool is null.
@@ -62,20 +70,20 @@ def minor(version: str) -> str:
 # -- Terraform ------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
+def hcl_plain(value: Any) -> Any:
     """python-hcl2 8 keeps HCL quotes and adds markers; strip both."""
     if isinstance(value, str):
         return json.loads(value) if len(value) >= 2 and value[0] == value[-1] == '"' else value
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [hcl_plain(v) for v in value]
     if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items() if not str(k).startswith("__")}
+        return {hcl_plain(k): hcl_plain(v) for k, v in value.items() if not str(k).startswith("__")}
     return value
 
 
 def module_calls(main_tf: Path) -> dict[str, dict[str, Any]]:
     """Module label -> its arguments, from a root's main.tf."""
-    document = _plain(hcl2.loads(main_tf.read_text(encoding="utf-8")))
+    document = hcl_plain(hcl2.loads(main_tf.read_text(encoding="utf-8")))
     calls: dict[str, dict[str, Any]] = {}
     for block in document.get("module", []):
         calls.update(block)
@@ -84,7 +92,7 @@ def module_calls(main_tf: Path) -> dict[str, dict[str, Any]]:
 
 def root_variables(variables_tf: Path) -> dict[str, dict[str, Any]]:
     """Variable name -> its attributes, from a root's variables.tf."""
-    document = _plain(hcl2.loads(variables_tf.read_text(encoding="utf-8")))
+    document = hcl_plain(hcl2.loads(variables_tf.read_text(encoding="utf-8")))
     variables: dict[str, dict[str, Any]] = {}
     for block in document.get("variable", []):
         variables.update(block)
@@ -101,6 +109,8 @@ def terraform_inventory(render_dir: Path, stack: str) -> Inventory:
                 _CLUSTER_MODULES[module](root.name, call, inventory)
             elif module.startswith("dr-"):
                 _dr_module(call, inventory)
+            elif module == "checkpoint-sync":
+                _sync_module(root.name.removesuffix(_ADDONS_SUFFIX), call, inventory)
     return inventory
 
 
@@ -190,6 +200,61 @@ def _dr_module(call: Mapping[str, Any], inventory: Inventory) -> None:
         )
 
 
+def rclone_store(path: str, env: Mapping[str, str]) -> str:
+    """The store an rclone path names, as rclone resolves it from RCLONE_CONFIG_<REMOTE>_*
+    (rclone.org/docs/#config-file): an S3 bucket, or an Azure "<account>/<container>"."""
+    remote, _, rest = path.partition(":")
+    prefix = f"RCLONE_CONFIG_{remote.upper()}_"
+    top = rest.split("/", 1)[0]
+    if env[f"{prefix}TYPE"] == "azureblob":
+        return f"{env[f'{prefix}ACCOUNT']}/{top}"
+    return top
+
+
+def sync_record(
+    target: str,
+    namespace: str,
+    job: str,
+    source_cluster: str,
+    schedule: str,
+    args: list[str],
+    env: Mapping[str, str],
+) -> Record:
+    """One ``sync`` record from what a CronJob runs: ``rclone copy SRC DST ... --max-duration``."""
+    assert args[0] == "copy", args
+    budget = [a.removeprefix("--max-duration=") for a in args if a.startswith("--max-duration=")]
+    return {
+        "target": target,
+        "namespace": namespace,
+        "job": job,
+        "source": source_cluster,
+        "schedule": schedule,
+        "max_duration": budget[0] if budget else None,
+        "source_store": rclone_store(args[1], env),
+        "destination_store": rclone_store(args[2], env),
+    }
+
+
+def _sync_module(target: str, call: Mapping[str, Any], inventory: Inventory) -> None:
+    # The module runs `rclone copy <source> <destination> --max-duration=<seconds>s ...`
+    # (its local.args) with the job's remotes as the environment.
+    namespace = call.get("namespace", _SYNC_NAMESPACE)
+    for name, job in (call.get("jobs") or {}).items():
+        args = ["copy", job["source"], job["destination"]]
+        args.append(f"--max-duration={job['max_duration_seconds']}s")
+        inventory["sync"].append(
+            sync_record(
+                target,
+                namespace,
+                name,
+                job["source_cluster"],
+                job["schedule"],
+                args,
+                job["remotes"],
+            )
+        )
+
+
 # -- Pulumi ---------------------------------------------------------------------------------
 
 
@@ -222,7 +287,39 @@ def pulumi_inventory(
         if extract_dr is not None:
             dr_name = dr_names[recorder.provider_of(resource).name]
             extract_dr(recorder, resource, dr_name, inventory)
+    # The program names each target's kubernetes provider "<cluster>-kubernetes".
+    targets = {f"{c['name']}-kubernetes": c["name"] for c in clusters}
+    for resource in recorder.of_type("kubernetes:batch/v1:CronJob"):
+        _cron_job(recorder, resource, targets[recorder.provider_of(resource).name], inventory)
     return inventory
+
+
+def _cron_job(recorder: Any, r: Any, target: str, inventory: Inventory) -> None:
+    metadata = r.inputs["metadata"]
+    (container,) = r.inputs["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    env: dict[str, str] = {}
+    for source in container.get("envFrom") or []:
+        if "configMapRef" not in source:
+            continue  # the credentials Secret: created by users, not by the program
+        (config_map,) = [
+            x
+            for x in recorder.of_type("kubernetes:core/v1:ConfigMap")
+            if x.provider == r.provider
+            and x.inputs["metadata"]["name"] == source["configMapRef"]["name"]
+            and x.inputs["metadata"]["namespace"] == metadata["namespace"]
+        ]
+        env.update(config_map.inputs["data"])
+    inventory["sync"].append(
+        sync_record(
+            target,
+            metadata["namespace"],
+            metadata["name"],
+            metadata["labels"]["infra/source"],
+            r.inputs["spec"]["schedule"],
+            list(container["args"]),
+            env,
+        )
+    )
 
 
 def _count(value: Any) -> int | None:

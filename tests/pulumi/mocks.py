@@ -8,6 +8,7 @@ every registration for the assertions. Import only after ``pytest.importorskip("
 
 from __future__ import annotations
 
+import base64
 import json
 import runpy
 from collections.abc import Callable, Mapping
@@ -24,7 +25,45 @@ SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000001"
 ACK_RELEASES = ("1.34.3-aliyun.1", "1.35.1-aliyun.1", "1.35.4-aliyun.1", "1.36.1-aliyun.1")
 
 # Provider functions the components call, answered as the clouds would.
+# What the clouds answer to the functions the sync jobs' kubernetes providers call
+# (infra/clouds/<cloud>/sync.py, pulumi_kubeconfig).
+_AKS_KUBECONFIG = {
+    "apiVersion": "v1",
+    "kind": "Config",
+    "clusters": [
+        {
+            "name": "aks",
+            "cluster": {
+                "server": "https://aks.privatelink.azmk8s.io:443",
+                "certificate-authority-data": "LS0tQUtT",
+            },
+        }
+    ],
+}
+_SYNC_CALLS: dict[str, Mapping[str, Any]] = {
+    "aws:eks/getCluster:getCluster": {
+        "id": "eks",
+        "endpoint": "https://eks.gr7.eks.amazonaws.com",
+        "certificateAuthorities": [{"data": "LS0tRUtT"}],
+    },
+    "azure-native:containerservice:listManagedClusterUserCredentials": {
+        "kubeconfigs": [
+            {
+                "name": "clusterUser",
+                "value": base64.b64encode(json.dumps(_AKS_KUBECONFIG).encode()).decode(),
+            }
+        ]
+    },
+    "alicloud:cs/getClusterCredential:getClusterCredential": {
+        "id": "ack",
+        "certificateAuthorities": [
+            {"clusterCert": "LS0tQUNL", "clientCert": "Y2VydA==", "clientKey": "a2V5"}
+        ],
+    },
+}
+
 CALLS: Mapping[str, Mapping[str, Any]] = {
+    **_SYNC_CALLS,
     "aws:index/getPartition:getPartition": {
         "id": "aws",
         "partition": "aws",

@@ -191,14 +191,22 @@ def test_every_resource_uses_its_clusters_explicit_provider(
     # One per cluster, and one per (cloud, region) DR call: never the default provider.
     wanted = {f"{c['name']}-{c['cloud']}": c["region"] for c in clusters}
     wanted |= {f"{c['label'].replace('_', '-')}-provider": c["region"] for c in dr_calls}
+    # And one kubernetes provider per target of checkpoint sync jobs, on its cluster's API.
+    sync_targets = [c["target"] for c in stack_json(rendered, stack).get("sync", [])]
+    wanted |= {f"{target}-kubernetes": None for target in sync_targets}
     assert sorted(p.name for p in providers) == sorted(wanted)
     for provider in providers:
+        if provider.type == "pulumi:providers:kubernetes":
+            assert "kubeconfig" in provider.inputs, provider.name
+            continue
         assert (
             provider.inputs.get("region", provider.inputs.get("location")) == wanted[provider.name]
         )
     cloud_resources = [r for r in recorder.resources if r.custom and r not in providers]
     dr_resources = [
-        r for r in cloud_resources if recorder.provider_of(r).name.endswith("-provider")
+        r
+        for r in cloud_resources
+        if recorder.provider_of(r).name.endswith(("-provider", "-kubernetes"))
     ]
     assert sum(len(_of_cluster(recorder, c)) for c in clusters) + len(dr_resources) == len(
         cloud_resources
@@ -215,9 +223,10 @@ def test_every_resource_uses_its_clusters_explicit_provider(
 def test_children_are_parented_to_their_component(
     stack: str, programs: dict[str, Recorder]
 ) -> None:
-    # Cloud resources live in a component of infra (a cluster or DR component, or one of their
-    # parts: network, node pools, storage...); each part lives in its cluster or DR component.
-    tops = (":GpuCluster", ":DisasterRecovery")
+    # Cloud resources live in a component of infra (a cluster, DR or checkpoint sync component,
+    # or one of their parts: network, node pools, storage...); each part lives in its cluster or
+    # DR component.
+    tops = (":GpuCluster", ":DisasterRecovery", ":CheckpointSync")
     for urn in programs[stack].urns:
         types = urn.split("::")[2].split("$")
         if types[-1].startswith("pulumi:providers:") or types[-1].endswith(tops):

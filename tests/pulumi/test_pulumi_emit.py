@@ -28,6 +28,7 @@ from infra.pulumi.emit import (
     pulumi_files,
     requirement_from_direct_url,
 )
+from infra.pulumi.sync import PULUMI_KUBERNETES_REQUIREMENT
 from infra.render import TARGETS
 from infra.resolve import ResolvedStack
 from tests.conftest import ROOT
@@ -142,9 +143,13 @@ def test_requirements_pin_infra_and_only_the_providers_used(stack: str, rendered
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
     clouds = sorted({c["cloud"] for c in stack_json(rendered, stack)["clusters"]})
     infra = infra_requirement()
-    assert lines == [infra.line, PULUMI_REQUIREMENT] + [
-        CLOUDS[c].pulumi_requirement for c in clouds
-    ]
+    # pulumi-kubernetes only for a stack with checkpoint sync jobs.
+    sync = [PULUMI_KUBERNETES_REQUIREMENT] if stack_json(rendered, stack).get("sync") else []
+    assert (
+        lines
+        == [infra.line, PULUMI_REQUIREMENT] + [CLOUDS[c].pulumi_requirement for c in clouds] + sync
+    )
+    assert bool(sync) == (stack != "research-sandbox")
     assert f"# {infra.origin}\n{infra.line}\n" in text
 
 

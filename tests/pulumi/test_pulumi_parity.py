@@ -71,6 +71,16 @@ def test_same_replication_and_dns_records(
     _assert_same(stack, terraform_dr, pulumi_dr)
 
 
+@pytest.mark.parametrize("stack", EXAMPLE_STACKS)
+def test_same_checkpoint_sync_jobs(stack: str, rendered: Path, programs: dict[str, Any]) -> None:
+    terraform_sync = terraform_inventory(rendered, stack)["sync"]
+    document = stack_json(rendered, stack)
+    pulumi_sync = pulumi_inventory(programs[stack], document["clusters"], document["dr"])["sync"]
+    if stack != "research-sandbox":  # every example with DR has cross-cloud pairs
+        assert terraform_sync, "the Terraform side found no sync jobs: parser or render broken"
+    _assert_same(stack, {"sync": terraform_sync}, {"sync": pulumi_sync})
+
+
 def test_a_difference_is_reported_as_a_readable_diff() -> None:
     before: Inventory = {"node_pools": [{"cluster": "c", "pool": "p", "max_nodes": 4}]}
     after: Inventory = {"node_pools": [{"cluster": "c", "pool": "p", "max_nodes": 8}]}

@@ -182,14 +182,7 @@ class Azure(Cloud):
     def cluster_inputs(
         self, stack: str, owner: str, cluster: str, pools: Mapping[str, Value]
     ) -> dict[str, Value]:
-        system = next(
-            (
-                name
-                for name, pool in pools.items()
-                if isinstance(pool, Mapping) and pool.get("gpu") is None
-            ),
-            None,
-        )
+        system = next((name for name, pool in pools.items() if _can_be_system(pool)), None)
         return {
             "storage_account_name": naming.checkpoint_account(stack, owner, cluster),
             "system_pool": system,
@@ -265,3 +258,19 @@ class Azure(Cloud):
 
 def _container(replica: bool) -> str:
     return naming.STATE_REPLICA_CONTAINER if replica else naming.STATE_CONTAINER
+
+
+def _can_be_system(pool: Value) -> bool:
+    """Whether a pool (its module input) may be the AKS default (system-mode) pool: a CPU pool
+    with no spot nodes, no taints and at least one node (the module's precondition). Without
+    one the module creates its own default pool."""
+    if not isinstance(pool, Mapping):
+        return False
+    min_nodes = pool.get("min_nodes")
+    return (
+        pool.get("gpu") is None
+        and not pool.get("spot")
+        and not pool.get("taints")
+        and isinstance(min_nodes, int)
+        and min_nodes >= 1
+    )
