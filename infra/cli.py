@@ -20,6 +20,7 @@ from infra.deploy import deployed
 from infra.dr.cli import register as register_dr
 from infra.drill.cli import register as register_drill
 from infra.errors import InfraError, Problem, UsageError, unknown
+from infra.inventory_cli import register as register_inventory
 from infra.model import Stack
 from infra.output import inspect_output
 from infra.pipeline import Resolution, resolve_paths
@@ -143,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     register_drill(commands)
     register_run(commands)
     register_ci(commands)
+    register_inventory(commands)
 
     schema = commands.add_parser(
         "schema",

@@ -45,6 +45,7 @@ __all__ = [
     "standby_by_bucket",
     "standby_pools",
     "standby_size",
+    "standby_sources",
     "system_offer",
     "system_pool_problem",
     "with_standby",
@@ -165,6 +166,20 @@ def _peaks(index: CapacityIndex) -> dict[BucketKey, _Peak]:
         for key, gpus in placed.items():
             peaks[key].gpus = max(peaks[key].gpus, gpus)
     return peaks
+
+
+def standby_sources(
+    stack: ResolvedStack, catalog: Catalog
+) -> dict[BucketKey, tuple[tuple[str, str], ...]]:
+    """Per ``(target cluster, GPU model)`` of a standby pool, the ``(cluster, pool)`` pairs whose
+    work any region or single-cluster outage places there (what the pool stands in for), sorted:
+    the outages and placements the standby pools are sized from."""
+    if stack.dr is None:
+        return {}
+    return {
+        key: tuple(sorted(peak.sources))
+        for key, peak in _peaks(CapacityIndex(stack, catalog)).items()
+    }
 
 
 def _by_target(
