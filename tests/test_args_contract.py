@@ -91,6 +91,7 @@ def _args_class(module_path: str, suffix: str) -> type:
 PAIRS = [
     *((c.cluster_module, c.pulumi_components, "GpuClusterArgs") for c in CLOUDS.values()),
     *((c.dr_module, c.pulumi_dr_component, "DisasterRecoveryArgs") for c in CLOUDS.values()),
+    ("checkpoint-sync", "infra.clouds.checkpoint_sync", "CheckpointSyncArgs"),
 ]
 
 
