@@ -5,6 +5,7 @@ One function builds them, so the Terraform roots and the Pulumi program cannot d
 
 from __future__ import annotations
 
+from infra.access import admin_inputs, cluster_admins
 from infra.clouds import CLOUDS
 from infra.resolve import ResolvedCluster, ResolvedPool, ResolvedStack
 from infra.values import Value
@@ -61,4 +62,6 @@ def cluster_module_inputs(stack: ResolvedStack, cluster: ResolvedCluster) -> dic
         "node_pools": pools,
     }
     inputs.update(cloud.cluster_inputs(stack.name, stack.owner, cluster.name, pools))
+    # Who gets cluster-admin (Cluster.admins), as the cloud's module variables name them.
+    inputs.update(admin_inputs(cluster.cloud, cluster_admins(cluster)))
     return inputs

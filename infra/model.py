@@ -98,6 +98,11 @@ class Cluster(_Component):
     # Needs no checkpoints to recover (inference serving a model image): its failover pairs
     # need no data path, and the planner checks none. An explicit opt-out, never a default.
     stateless: StrictBool = False
+    # Who administers the cluster (cluster-admin, so the runbook's kubectl works for them), in
+    # the cloud's own terms: AWS IAM role or user ARNs (EKS access entries), Azure Entra ID
+    # group object ids (AKS admin groups), Alibaba Cloud RAM users or roles as "user:<id>" or
+    # "role:<id>" (ACK RBAC). infra.validate checks the shape per cloud.
+    admins: tuple[StrictStr, ...] = ()
 
 
 class DisasterRecovery(_Component):

@@ -88,6 +88,7 @@ class ResolvedCluster:
     pools: tuple[ResolvedPool, ...]
     gpu_capacity: Mapping[str, int]
     stateless: bool = False  # Cluster.stateless: no checkpoints to carry over in a failover
+    admins: tuple[str, ...] = ()  # Cluster.admins, checked per cloud (infra.access)
 
     def gpus_in_use(self) -> dict[str, int]:
         """Per GPU model, what the cluster's own pools may use (their max)."""

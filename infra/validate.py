@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from infra.access import admin_problem
 from infra.catalog import Catalog, Offer
 from infra.clouds import CLOUDS, Cloud
 from infra.errors import Problem, StackError, allowed, number, unknown
@@ -288,6 +289,7 @@ def _cluster(
     if not region_ok:
         report.add(f"{path}.region", unknown(f"{cloud.title} region", cluster.region, regions))
     _cidr(cluster.cidr, cloud, f"{path}.cidr", report)
+    admins = _admins(cluster, cloud, f"{path}.admins", report)
     zones = _zones(cluster, cloud, path, report, catalog) if region_ok else ()
     version = _kubernetes_version(cluster, cloud, path, report, catalog)
     pools = [
@@ -310,6 +312,7 @@ def _cluster(
         pools=resolved_pools,
         gpu_capacity=dict(cluster.gpu_capacity),
         stateless=cluster.stateless,
+        admins=admins,
     )
 
 
@@ -340,6 +343,23 @@ def _cidr(text: str, cloud: Cloud, path: str, report: _Report) -> None:
             f"prefix /{network.prefixlen} is not allowed for {cloud.title} networks "
             f"(allowed: /{low} to /{high})",
         )
+
+
+def _admins(cluster: Cluster, cloud: Cloud, path: str, report: _Report) -> tuple[str, ...]:
+    """The cluster's admins, each in its cloud's form (infra.access) and listed once: EKS takes
+    a principal in one access entry only, and a repeated id would grant the same twice."""
+    seen: dict[str, int] = {}
+    for index, admin in enumerate(cluster.admins):
+        problem = admin_problem(cloud.name, admin)
+        if problem:
+            report.add(f"{path}[{index}]", problem)
+        elif admin.lower() in seen:
+            report.add(
+                f"{path}[{index}]",
+                f"admin {admin!r} is listed twice (first at {path}[{seen[admin.lower()]}])",
+            )
+        seen.setdefault(admin.lower(), index)
+    return tuple(cluster.admins)
 
 
 def _no_overlap(report: _Report, clusters: Sequence[Cluster]) -> None:

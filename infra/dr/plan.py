@@ -27,6 +27,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
+from infra.access import cluster_admins, credentials_commands
 from infra.catalog import Catalog
 from infra.clouds import CLOUDS
 from infra.dr.assign import Demand, Headroom, Placement, Shortfall
@@ -41,6 +42,7 @@ from infra.state import StateLocation, state_locations
 __all__ = [
     "PHASES",
     "STATE_STEP",
+    "ClusterAccess",
     "FailoverPlan",
     "FailoverPlanner",
     "MissingStandby",
@@ -91,6 +93,18 @@ class Step:
     def finish(self) -> int:
         """Earliest finish, minutes after the plan starts."""
         return self.start + self.minutes
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterAccess:
+    """How the on-call engineer gets the ``kubectl --context <context>`` the steps use on one
+    cluster, and who may (``Cluster.admins``; infra.access has the commands' sources)."""
+
+    cluster: str
+    cloud: str
+    context: str  # the cluster's resource name, the context the steps name
+    commands: tuple[str, ...]
+    admins: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +160,8 @@ class FailoverPlan:
     no_system_pool: tuple[str, ...] = ()
     # False when the whole-node placement search stopped at its limit (infra/dr/assign.py).
     exact: bool = True
+    # Credentials for every cluster the steps run kubectl against, by context name.
+    access: tuple[ClusterAccess, ...] = ()
 
     @property
     def data_problems(self) -> tuple[str, ...]:
@@ -326,6 +342,7 @@ class FailoverPlanner:
             estimated_rto_minutes=rto,
             data=data,
             exact=assignment.exact,
+            access=self._access(steps),
             unreachable_state=unreachable if protected else (),
             no_system_pool=tuple(
                 line
@@ -335,6 +352,30 @@ class FailoverPlanner:
         )
 
     # -- building blocks -------------------------------------------------------------------
+
+    def _access(self, steps: Sequence[Step]) -> tuple[ClusterAccess, ...]:
+        """The credentials of each cluster a step runs ``kubectl --context`` against (the
+        context is the cluster's resource name: a step may act on another cluster's behalf)."""
+        by_context = {self.resource(c.name): c for c in self.stack.clusters}
+        contexts = {
+            command.split()[2]
+            for s in steps
+            for command in (*s.commands, *s.verify_commands, *s.rollback_commands)
+            if command.startswith("kubectl --context ")
+        }
+        access = []
+        for context in sorted(contexts):
+            cluster = by_context[context]
+            access.append(
+                ClusterAccess(
+                    cluster=cluster.name,
+                    cloud=cluster.cloud,
+                    context=context,
+                    commands=credentials_commands(cluster.cloud, context, cluster.region),
+                    admins=cluster_admins(cluster),
+                )
+            )
+        return tuple(access)
 
     def _state_steps_and_problems(
         self, outage: Outage, targets: Sequence[str]

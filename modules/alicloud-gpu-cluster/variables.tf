@@ -238,3 +238,35 @@ variable "access_log_retention_days" {
     error_message = "access_log_retention_days must be a whole number of at least 1."
   }
 }
+
+variable "admin_ram_user_ids" {
+  description = "RAM user ids given the ACK admin role on the cluster (RBAC, role_type cluster). Each user also needs a RAM policy that lets it read the cluster (for example AliyunCSReadOnlyAccess) to fetch its kubeconfig; the module does not manage RAM identities."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for u in var.admin_ram_user_ids : can(regex("^[0-9]{1,32}$", u))])
+    error_message = "admin_ram_user_ids must be RAM user ids (digits)."
+  }
+
+  validation {
+    condition     = length(distinct(var.admin_ram_user_ids)) == length(var.admin_ram_user_ids)
+    error_message = "admin_ram_user_ids must not repeat a user."
+  }
+}
+
+variable "admin_ram_role_ids" {
+  description = "RAM role ids given the ACK admin role on the cluster (RBAC, role_type cluster, is_ram_role). Each role also needs a RAM policy that lets it read the cluster (for example AliyunCSReadOnlyAccess) to fetch its kubeconfig."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.admin_ram_role_ids : can(regex("^[0-9]{1,32}$", r))])
+    error_message = "admin_ram_role_ids must be RAM role ids (digits)."
+  }
+
+  validation {
+    condition     = length(distinct(var.admin_ram_role_ids)) == length(var.admin_ram_role_ids)
+    error_message = "admin_ram_role_ids must not repeat a role."
+  }
+}

@@ -58,24 +58,3 @@ resource "aws_eks_cluster" "this" {
     aws_cloudwatch_log_group.cluster,
   ]
 }
-
-resource "aws_eks_access_entry" "admin" {
-  for_each = toset(var.admin_principal_arns)
-
-  cluster_name  = aws_eks_cluster.this.name
-  principal_arn = each.key
-  type          = "STANDARD"
-  tags          = local.tags
-}
-
-resource "aws_eks_access_policy_association" "admin" {
-  for_each = toset(var.admin_principal_arns)
-
-  cluster_name  = aws_eks_cluster.this.name
-  principal_arn = aws_eks_access_entry.admin[each.key].principal_arn
-  policy_arn    = "arn:${local.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-
-  access_scope {
-    type = "cluster"
-  }
-}

@@ -263,13 +263,18 @@ variable "cluster_creator_admin" {
 }
 
 variable "admin_principal_arns" {
-  description = "IAM principal ARNs given cluster-admin through EKS access entries (API authentication mode)."
+  description = "IAM role or user ARNs given cluster-admin (AmazonEKSClusterAdminPolicy at cluster scope) through EKS access entries (API authentication mode); a role ARN may include a path, an assumed-role (STS) ARN may not. Leave out the identity that creates the cluster while cluster_creator_admin is true: EKS gives it its own access entry, and a principal can be in only one."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for a in var.admin_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/", a))])
-    error_message = "admin_principal_arns must be IAM role or user ARNs."
+    condition     = alltrue([for a in var.admin_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/([!-~]*/)?[A-Za-z0-9_+=,.@-]{1,64}$", a))])
+    error_message = "admin_principal_arns must be IAM role or user ARNs such as arn:aws:iam::111122223333:role/oncall."
+  }
+
+  validation {
+    condition     = length(distinct(var.admin_principal_arns)) == length(var.admin_principal_arns)
+    error_message = "admin_principal_arns must not repeat an ARN (a principal can be in only one access entry)."
   }
 }
 

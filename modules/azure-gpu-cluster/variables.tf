@@ -246,13 +246,18 @@ variable "host_encryption_enabled" {
 }
 
 variable "admin_group_object_ids" {
-  description = "Entra ID group object ids given cluster-admin (local accounts are disabled)."
+  description = "Entra ID group object ids given cluster-admin (local accounts are disabled, Azure RBAC is on), each also given Azure Kubernetes Service Cluster User Role on the cluster so its members can run az aks get-credentials."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for g in var.admin_group_object_ids : can(regex("^[0-9a-fA-F-]{36}$", g))])
-    error_message = "admin_group_object_ids must be object ids (GUIDs)."
+    condition     = alltrue([for g in var.admin_group_object_ids : can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", g))])
+    error_message = "admin_group_object_ids must be object ids (GUIDs such as 00000000-0000-0000-0000-000000000000)."
+  }
+
+  validation {
+    condition     = length(distinct([for g in var.admin_group_object_ids : lower(g)])) == length(var.admin_group_object_ids)
+    error_message = "admin_group_object_ids must not repeat a group."
   }
 }
 

@@ -17,6 +17,10 @@ compares them with ``==`` and shows a unified diff of the JSON when they differ:
   from the job's paths and remotes (a bucket, or "<account>/<container>", the names of
   ``buckets``). The Terraform side reads the add-ons roots' calls of ``modules/checkpoint-sync``,
   the Pulumi side the CronJobs and ConfigMaps registered on each target's kubernetes provider.
+- ``admins``: one record per (cluster, admin principal) with what it is granted: EKS access
+  policy and scope, AKS admin group and the Azure role for its kubeconfig, ACK role and scope
+  ("user:<id>"/"role:<id>" as the stack writes them). The Terraform side reads the cluster
+  modules' admin variables (access.tf), the Pulumi side the access resources registered.
 
 The Terraform side reads the rendered roots (python-hcl2) and applies each module's known
 semantics (one ``aws_eks_node_group`` per ``node_pools`` entry, the AKS default pool, ACK's
@@ -35,7 +39,7 @@ import hcl2
 
 Record = dict[str, Any]
 Inventory = dict[str, list[Record]]
-KINDS = ("clusters", "node_pools", "buckets", "replication", "dns_records", "sync")
+KINDS = ("clusters", "node_pools", "buckets", "replication", "dns_records", "sync", "admins")
 # modules/checkpoint-sync's namespace default; infra/terraform/addons.py names the roots.
 _SYNC_NAMESPACE = "infra-dr"
 _ADDONS_SUFFIX = "_addons"
@@ -107,6 +111,7 @@ def terraform_inventory(render_dir: Path, stack: str) -> Inventory:
             module = Path(call["source"]).name
             if module.endswith("-gpu-cluster"):
                 _CLUSTER_MODULES[module](root.name, call, inventory)
+                _admin_variables(root.name, module, call, inventory)
             elif module.startswith("dr-"):
                 _dr_module(call, inventory)
             elif module == "checkpoint-sync":
@@ -181,6 +186,35 @@ def _alicloud_module(cluster: str, call: Mapping[str, Any], inventory: Inventory
         desired = pool["desired_nodes"] if fixed else None
         inventory["node_pools"].append(_pool_record(cluster, key, pool, desired))
     inventory["buckets"].append(_bucket_record(cluster, "oss", call["checkpoint_bucket_name"]))
+
+
+# access.tf of each cluster module: what one admin principal is granted.
+EKS_ADMIN_GRANT = "AmazonEKSClusterAdminPolicy:cluster"
+AKS_ADMIN_GRANTS = ("admin-group", "Azure Kubernetes Service Cluster User Role")
+ACK_ADMIN_GRANT = "admin:cluster"
+_AKS_CLUSTER_USER_ROLE = "4abbcc35-e782-43d8-92c5-2d3f1bd2253f"
+
+
+def admin_record(cluster: str, principal: str, grants: Iterable[str]) -> Record:
+    return {"cluster": cluster, "principal": principal, "grants": sorted(grants)}
+
+
+def _admin_variables(
+    cluster: str, module: str, call: Mapping[str, Any], inventory: Inventory
+) -> None:
+    """An access entry + admin policy per ARN; per group, admin group + cluster user role; an
+    ACK admin permission per RAM user and role id."""
+    records = inventory["admins"]
+    if module == "aws-gpu-cluster":
+        for arn in call.get("admin_principal_arns") or []:
+            records.append(admin_record(cluster, arn, [EKS_ADMIN_GRANT]))
+    elif module == "azure-gpu-cluster":
+        for group in call.get("admin_group_object_ids") or []:
+            records.append(admin_record(cluster, group, AKS_ADMIN_GRANTS))
+    else:
+        for kind in ("user", "role"):
+            for uid in call.get(f"admin_ram_{kind}_ids") or []:
+                records.append(admin_record(cluster, f"{kind}:{uid}", [ACK_ADMIN_GRANT]))
 
 
 _CLUSTER_MODULES = {
@@ -287,11 +321,48 @@ def pulumi_inventory(
         if extract_dr is not None:
             dr_name = dr_names[recorder.provider_of(resource).name]
             extract_dr(recorder, resource, dr_name, inventory)
+    _pulumi_admins(recorder, cluster_of, inventory)
     # The program names each target's kubernetes provider "<cluster>-kubernetes".
     targets = {f"{c['name']}-kubernetes": c["name"] for c in clusters}
     for resource in recorder.of_type("kubernetes:batch/v1:CronJob"):
         _cron_job(recorder, resource, targets[recorder.provider_of(resource).name], inventory)
     return inventory
+
+
+def _pulumi_admins(recorder: Any, cluster_of: Any, inventory: Inventory) -> None:
+    """The ``admins`` records from the access resources: a grant counts only when it reaches
+    its cluster (the EKS association's STANDARD entry, the role's scope, the ACK cluster id)."""
+    grants: dict[tuple[str, str], list[str]] = {}
+
+    def grant(resource: Any, principal: str, name: str) -> None:
+        grants.setdefault((cluster_of(resource), principal), []).append(name)
+
+    entries = {
+        (x.provider, x.inputs["principalArn"])
+        for x in recorder.of_type("aws:eks/accessEntry:AccessEntry")
+        if x.inputs.get("type") == "STANDARD"
+    }
+    for x in recorder.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation"):
+        if (x.provider, x.inputs["principalArn"]) in entries:
+            policy = x.inputs["policyArn"].rsplit("/", 1)[1]
+            grant(x, x.inputs["principalArn"], f"{policy}:{x.inputs['accessScope']['type']}")
+    aks = recorder.of_type("azure-native:containerservice:ManagedCluster")
+    for x in aks:
+        for group in (x.inputs.get("aadProfile") or {}).get("adminGroupObjectIDs") or []:
+            grant(x, group, AKS_ADMIN_GRANTS[0])
+    cluster_ids = {x.id for x in aks}
+    for x in recorder.of_type("azure-native:authorization:RoleAssignment"):
+        if x.inputs["roleDefinitionId"].endswith(f"/{_AKS_CLUSTER_USER_ROLE}") and (
+            x.inputs["scope"] in cluster_ids
+        ):
+            grant(x, x.inputs["principalId"], AKS_ADMIN_GRANTS[1])
+    for x in recorder.of_type("alicloud:cs/kubernetesPermission:KubernetesPermission"):
+        for p in x.inputs.get("permissions") or []:
+            if recorder.by_id(p["cluster"]).type.endswith(":ManagedKubernetes"):
+                kind = "role" if p.get("isRamRole") else "user"
+                grant(x, f"{kind}:{x.inputs['uid']}", f"{p['roleName']}:{p['roleType']}")
+    for (cluster, principal), names in grants.items():
+        inventory["admins"].append(admin_record(cluster, principal, names))
 
 
 def _cron_job(recorder: Any, r: Any, target: str, inventory: Inventory) -> None:

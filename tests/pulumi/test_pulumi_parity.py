@@ -17,7 +17,7 @@ from tests.pulumi.inventory import (
     terraform_inventory,
 )
 
-CLUSTER_KINDS = ("clusters", "node_pools", "buckets")
+CLUSTER_KINDS = ("clusters", "node_pools", "buckets", "admins")
 DR_KINDS = ("replication", "dns_records")
 
 

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from infra.clouds import CLOUDS
+from infra.clouds.alicloud.access import Access
 from infra.clouds.alicloud.control_plane import ControlPlane, newest_release
 from infra.clouds.alicloud.network import Network
 from infra.clouds.alicloud.node_pools import NodePools
@@ -36,6 +37,7 @@ __all__ = [
 
 TYPE = "infra:alicloud:GpuCluster"
 _INSTANCE_TYPE = re.compile(r"ecs\.[a-z0-9-]+\.[a-z0-9-]+")  # used with fullmatch
+_RAM_ID = re.compile(r"[0-9]{1,32}")  # variables.tf admin_ram_user_ids / admin_ram_role_ids
 _LOG_COMPONENTS = ("apiserver", "kcm", "scheduler", "ccm", "controlplane-events")
 # eRDMA on ACK is the ack-erdma-controller add-on plus eRDMA-capable instance types.
 _BASE_ADDONS = ("terway-eniip", "csi-plugin", "managed-csiprovisioner")
@@ -66,6 +68,8 @@ class AlicloudGpuClusterArgs:
     deletion_protection: bool = True
     nat_bandwidth_mbps: int = 200
     access_log_retention_days: int = 365
+    admin_ram_user_ids: tuple[str, ...] = ()
+    admin_ram_role_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # The module's validation blocks, checked before anything is created.
@@ -84,6 +88,13 @@ class AlicloudGpuClusterArgs:
             )
         if self.access_log_retention_days < 1:
             raise ComponentInputError("access_log_retention_days must be at least 1")
+        for field_name in ("admin_ram_user_ids", "admin_ram_role_ids"):
+            ids: tuple[str, ...] = getattr(self, field_name)
+            kind = "user" if field_name == "admin_ram_user_ids" else "role"
+            if not all(_RAM_ID.fullmatch(i) for i in ids):
+                raise ComponentInputError(f"{field_name} must be RAM {kind} ids (digits)")
+            if len(set(ids)) != len(ids):
+                raise ComponentInputError(f"{field_name} must not repeat a {kind}")
         for key, pool in self.node_pools.items():
             if not _INSTANCE_TYPE.fullmatch(pool.instance_type):
                 raise ComponentInputError(f"pool {key}: {pool.instance_type} is no ECS type")
@@ -117,6 +128,8 @@ class AlicloudGpuCluster(GpuClusterComponent):
         control_plane = ControlPlane(name, a, network, tags, parent=self)
         node_pools = NodePools(name, a, control_plane.cluster, network, tags, parent=self)
         storage = CheckpointStorage(name, a, tags, parent=self)
+        if a.admin_ram_user_ids or a.admin_ram_role_ids:
+            Access(name, a, control_plane.cluster, parent=self)
 
         self.cluster_name = control_plane.cluster.name
         self.cluster_id = control_plane.cluster.id

@@ -36,6 +36,10 @@ _RETENTION_DAYS = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557}
     | {2922, 3288, 3653}
 )
+# variables.tf admin_principal_arns: IAM role or user ARNs (a role may have a path).
+_ADMIN_ARN = re.compile(
+    r"arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/([!-~]*/)?[A-Za-z0-9_+=,.@-]{1,64}"
+)
 # Graviton families carry a "g" after the generation digit (m7g, c7gn, g5g, x2gd).
 _ARM_TYPE = re.compile(r"^[a-z]+[0-9]+[a-z]*g[a-z]*\.")
 
@@ -88,6 +92,16 @@ class AwsGpuClusterArgs:
             raise ComponentInputError("log_retention_days must be a CloudWatch Logs retention")
         if not 1 <= self.metadata_hop_limit <= 64:
             raise ComponentInputError("metadata_hop_limit must be between 1 and 64")
+        if not all(_ADMIN_ARN.fullmatch(arn) for arn in self.admin_principal_arns):
+            raise ComponentInputError(
+                "admin_principal_arns must be IAM role or user ARNs such as "
+                "arn:aws:iam::111122223333:role/oncall"
+            )
+        if len(set(self.admin_principal_arns)) != len(self.admin_principal_arns):
+            raise ComponentInputError(
+                "admin_principal_arns must not repeat an ARN (a principal can be in only one "
+                "access entry)"
+            )
         for key in self.node_pools:
             reserved = key in self.capacity_reservation_ids
             pool = self.node_pools[key]

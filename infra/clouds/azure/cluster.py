@@ -24,6 +24,7 @@ from infra.clouds.args import (
     args_from_inputs,
     check_common,
 )
+from infra.clouds.azure.access import Access
 from infra.clouds.azure.control_plane import ControlPlane
 from infra.clouds.azure.logs import Logs
 from infra.clouds.azure.network import Network
@@ -39,6 +40,8 @@ _VM_SIZE = re.compile(r"Standard_[A-Za-z0-9_]+")  # used with fullmatch
 # RDMA-capable (InfiniBand) sizes carry an "r" in their feature letters: ND96isr_H100_v5.
 INFINIBAND_SIZE = re.compile(r"^Standard_[A-Z]+[0-9]+[a-z]*r[a-z]*(_|\Z)")  # a prefix
 _REPLICATION = ("LRS", "ZRS", "GRS", "GZRS", "RAGRS", "RAGZRS")
+# variables.tf admin_group_object_ids: Entra ID object ids (GUIDs).
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _LOG_CATEGORIES = (
     "kube-apiserver",
     "kube-audit",
@@ -102,6 +105,15 @@ class AzureGpuClusterArgs:
             raise ComponentInputError('gpu_driver must be "Install" or "None"')
         if self.checkpoint_replication_type not in _REPLICATION:
             raise ComponentInputError(f"checkpoint_replication_type: one of {_REPLICATION}")
+        if not all(_GUID.fullmatch(g) for g in self.admin_group_object_ids):
+            raise ComponentInputError(
+                "admin_group_object_ids must be object ids (GUIDs such as "
+                "00000000-0000-0000-0000-000000000000)"
+            )
+        if len({g.lower() for g in self.admin_group_object_ids}) != len(
+            self.admin_group_object_ids
+        ):
+            raise ComponentInputError("admin_group_object_ids must not repeat a group")
         if not 50 <= self.max_pods <= 250:
             raise ComponentInputError("max_pods must be a whole number between 50 and 250")
         if not 30 <= self.log_retention_days <= 730:
@@ -173,6 +185,8 @@ class AzureGpuCluster(GpuClusterComponent):
         logs = Logs(f"{name}-logs", self, a, net, tags)
         control = ControlPlane(f"{name}-control-plane", self, a, net, logs, subscription, tags)
         pools = NodePools(f"{name}-node-pools", self, a, net, control, tags)
+        if a.admin_group_object_ids:
+            Access(f"{name}-access", self, a, control.cluster, subscription)
         checkpoint = CheckpointStorage(
             f"{name}-checkpoint-storage", self, a, net, logs, control, subscription, tags
         )
