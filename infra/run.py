@@ -55,6 +55,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra import endpoints
 from infra.clouds import CLOUDS
 from infra.deploy import GLOBAL_ROOT
 from infra.errors import InfraError, OutputError, UsageError
@@ -191,21 +192,9 @@ def run_roots(run: Run) -> list[RootResult]:
 
 
 def parse_endpoints(values: Sequence[str], clouds: Sequence[str] | None = None) -> dict[str, str]:
-    """``["aws=http://127.0.0.1:5000"]`` -> ``{"aws": "http://127.0.0.1:5000"}``; ``clouds``
-    are the clouds that take an override (default: those whose Terraform provider does)."""
-    allowed = list(_ENDPOINT_CLOUDS) if clouds is None else list(clouds)
-    endpoints: dict[str, str] = {}
-    for value in values:
-        cloud, sep, url = value.partition("=")
-        if not sep or not re.fullmatch(r"https?://[^\s\"\\]+", url):
-            raise UsageError(f"--endpoint {value!r}: expected CLOUD=URL (http or https)")
-        if cloud not in allowed:
-            raise UsageError(
-                f"--endpoint {value!r}: no endpoint override for {cloud!r} "
-                f"(allowed: {', '.join(allowed)})"
-            )
-        endpoints[cloud] = url.rstrip("/")
-    return endpoints
+    """:func:`infra.endpoints.parse_endpoints`, by default for the clouds whose Terraform
+    provider takes an endpoint override."""
+    return endpoints.parse_endpoints(values, list(_ENDPOINT_CLOUDS) if clouds is None else clouds)
 
 
 # -- one root ----------------------------------------------------------------------------------

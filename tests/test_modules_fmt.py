@@ -99,7 +99,6 @@ module "cluster" {
       workload      = "system"
     }
   }
-  efa_interfaces = { h100 = 32 }
 }
 
 output "node_pool_names" {

@@ -22,6 +22,13 @@ locals {
   ) }
 
   rdma_pools = { for k, p in var.node_pools : k => p if p.rdma }
+  # The launch template interfaces of each pool: an RDMA pool's efa_layout (infra lays it out
+  # from the instance type's network cards, infra/clouds/aws/efa.py and docs/efa.md), else one
+  # EFA as the primary interface; none for other pools.
+  efa_fallback = [{ network_card_index = 0, device_index = 0, interface_type = "efa" }]
+  pool_interfaces = { for k, p in var.node_pools : k => (
+    p.rdma ? lookup(var.efa_layout, k, local.efa_fallback) : []
+  ) }
   placement_pools = var.create_placement_groups ? {
     for k, p in var.node_pools : k => p if p.rdma && p.workload == "training"
   } : {}
@@ -112,13 +119,13 @@ resource "aws_launch_template" "pool" {
     }
   }
 
-  # EFA pools: one EFA interface per network card; the first is the primary interface.
+  # RDMA pools: the primary interface and an EFA on every network card (local.pool_interfaces).
   dynamic "network_interfaces" {
-    for_each = each.value.rdma ? range(lookup(var.efa_interfaces, each.key, 1)) : []
+    for_each = local.pool_interfaces[each.key]
     content {
-      device_index          = network_interfaces.value == 0 ? 0 : 1
-      network_card_index    = network_interfaces.value
-      interface_type        = "efa"
+      network_card_index    = network_interfaces.value.network_card_index
+      device_index          = network_interfaces.value.device_index
+      interface_type        = network_interfaces.value.interface_type
       delete_on_termination = true
       security_groups = [
         aws_eks_cluster.this.vpc_config[0].cluster_security_group_id,
@@ -164,6 +171,11 @@ resource "aws_launch_template" "pool" {
     precondition {
       condition     = !(each.value.spot && contains(keys(var.capacity_reservation_ids), each.key))
       error_message = "pool ${each.key}: a spot pool cannot use a capacity reservation."
+    }
+
+    precondition {
+      condition     = each.value.rdma || !contains(keys(var.efa_layout), each.key)
+      error_message = "pool ${each.key}: has an efa_layout entry but rdma = false."
     }
 
     precondition {

@@ -162,14 +162,36 @@ variable "create_placement_groups" {
   default     = true
 }
 
-variable "efa_interfaces" {
-  description = "Pool name -> number of EFA network interfaces (one per network card) for RDMA pools; default 1. For example p5.48xlarge has 32 network cards."
-  type        = map(number)
-  default     = {}
+variable "efa_layout" {
+  description = "Pool name -> the network interfaces of an RDMA pool's launch template, in order: the first is the primary (network card 0, device 0; \"interface\" = ENA or \"efa\" = EFA with ENA), then \"efa-only\" interfaces, one EFA per network card. infra lays them out per instance type as the EC2 guide documents (docs/efa.md), for example p5.48xlarge: ENA on card 0 device 0, EFA-only on card 0 device 1 and on cards 1-31 device 0. An RDMA pool without an entry gets one EFA as its primary interface; only RDMA pools may have one."
+  type = map(list(object({
+    network_card_index = number
+    device_index       = number
+    interface_type     = string
+  })))
+  default = {}
 
   validation {
-    condition     = alltrue([for n in values(var.efa_interfaces) : n >= 1 && n <= 32 && floor(n) == n])
-    error_message = "efa_interfaces values must be whole numbers from 1 to 32."
+    condition = alltrue(flatten([for k, l in var.efa_layout : [
+      for i in l : contains(["interface", "efa", "efa-only"], i.interface_type)
+      && i.network_card_index >= 0 && i.device_index >= 0
+      && floor(i.network_card_index) == i.network_card_index && floor(i.device_index) == i.device_index
+    ]]))
+    error_message = "efa_layout interface_type must be interface, efa or efa-only, and the card and device indexes whole numbers >= 0."
+  }
+
+  validation {
+    condition = alltrue([for k, l in var.efa_layout :
+      length(l) > 0 && try(l[0].network_card_index == 0 && l[0].device_index == 0 && l[0].interface_type != "efa-only", false)
+    ])
+    error_message = "efa_layout: each pool's first interface must be the primary one (card 0, device 0) and cannot be efa-only."
+  }
+
+  validation {
+    condition = alltrue([for k, l in var.efa_layout :
+      length(distinct([for i in l : "${i.network_card_index}/${i.device_index}"])) == length(l)
+    ])
+    error_message = "efa_layout: a network card and device index pair may appear only once per pool."
   }
 }
 

@@ -429,7 +429,7 @@ def _eks_node_group(recorder: Any, r: Any, cluster: str, inventory: Inventory) -
             "min_nodes": _count(scaling["minSize"]),
             "desired_nodes": _count(scaling["desiredSize"]),
             "max_nodes": _count(scaling["maxSize"]),
-            "rdma": any(i.get("interfaceType") == "efa" for i in interfaces),
+            "rdma": any(i.get("interfaceType") in ("efa", "efa-only") for i in interfaces),
             "spot": r.inputs["capacityType"] == "SPOT",
         }
     )

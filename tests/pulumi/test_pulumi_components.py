@@ -313,7 +313,9 @@ def test_aws_inputs(stack: str, rendered: Path, programs: dict[str, Recorder]) -
             ebs = template.inputs["blockDeviceMappings"][0]["ebs"]
             assert ebs["encrypted"] == "true" and ebs["volumeType"] == "gp3"
             interfaces = template.inputs.get("networkInterfaces") or []
-            assert [i["interfaceType"] for i in interfaces] == (["efa"] if pool["rdma"] else [])
+            layout = inputs.get("efa_layout", {}).get(key_, [])
+            assert [i["interfaceType"] for i in interfaces] == [i["interface_type"] for i in layout]
+            assert bool(layout) == pool["rdma"]
             in_group = pool["rdma"] and pool["workload"] == "training"
             assert (f"{inputs['name']}-{key_}" in placement) == in_group
             assert ("placement" in template.inputs) == in_group
@@ -582,7 +584,6 @@ def test_aws_capacity_block_pool(rendered: Path) -> None:
         create_placement_groups=False,
         capacity_reservation_ids={"h100": "cr-0123456789abcdef0"},
         capacity_block_pools=["h100"],
-        efa_interfaces={"h100": 32},
     )
     recorder = _run_cluster("aws", "aws-use1", "us-east-1", inputs)
     assert not recorder.of_type("aws:ec2/placementGroup:PlacementGroup")
@@ -597,4 +598,4 @@ def test_aws_capacity_block_pool(rendered: Path) -> None:
     target = template["capacityReservationSpecification"]["capacityReservationTarget"]
     assert target == {"capacityReservationId": "cr-0123456789abcdef0"}
     cards = [(i["networkCardIndex"], i["deviceIndex"]) for i in template["networkInterfaces"]]
-    assert cards == [(0, 0)] + [(n, 1) for n in range(1, 32)]
+    assert cards == [(0, 0), (0, 1)] + [(n, 0) for n in range(1, 32)]

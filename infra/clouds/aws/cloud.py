@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from infra.catalog import Offer
 from infra.clouds.aws import naming
 from infra.clouds.aws.dr_inputs import AwsDrInputs
+from infra.clouds.aws.efa import missing_facts_problem, pool_layouts
 from infra.clouds.base import Cloud, ProviderSource
 from infra.values import Block, Raw, Value
 
@@ -36,6 +38,11 @@ class Aws(Cloud):
     # S3 bucket "<stack>-tfstate-<hash>" (modules/state-backend-aws/variables.tf, name).
     state_name_pattern = r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
     dns_service = "Route 53 failover records"
+
+    def rdma_problem(self, offer: Offer) -> str | None:
+        # An RDMA pool's launch template lays out every EFA of the type (infra/clouds/aws/efa.py):
+        # a type without its network facts is refused here rather than at render.
+        return super().rdma_problem(offer) or missing_facts_problem(offer.instance_type)
 
     def tag_problem(self, key: str, value: str) -> str | None:
         if not 1 <= len(key) <= 128 or len(value) > 256:
@@ -180,7 +187,14 @@ class Aws(Cloud):
     def cluster_inputs(
         self, stack: str, owner: str, cluster: str, pools: Mapping[str, Value]
     ) -> dict[str, Value]:
-        return {"checkpoint_bucket_name": naming.checkpoint_bucket(stack, owner, cluster)}
+        inputs: dict[str, Value] = {
+            "checkpoint_bucket_name": naming.checkpoint_bucket(stack, owner, cluster)
+        }
+        # Every EFA the RDMA pools' types take, as the EC2 guide lays them out (docs/efa.md).
+        layouts = pool_layouts(pools, where=f"{stack}/{cluster}")
+        if layouts:
+            inputs["efa_layout"] = layouts
+        return inputs
 
     def state_backend_inputs(
         self, stack: str, owner: str, region: str, *, home: bool = True

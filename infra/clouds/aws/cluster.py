@@ -61,7 +61,8 @@ class AwsGpuClusterArgs:
     capacity_reservation_ids: Mapping[str, str] = field(default_factory=dict)
     capacity_block_pools: tuple[str, ...] = ()
     create_placement_groups: bool = True
-    efa_interfaces: Mapping[str, int] = field(default_factory=dict)
+    # Pool -> its launch template interfaces (infra/clouds/aws/efa.py; checked in NodePools).
+    efa_layout: Mapping[str, list[dict[str, int | str]]] = field(default_factory=dict)
     root_volume_size_gib: int = 200
     ebs_kms_key_arn: str | None = None
     metadata_hop_limit: int = 1

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
-from infra.clouds.args import NodePool, pool_labels
+from infra.clouds.args import ComponentInputError, NodePool, pool_labels
+from infra.clouds.aws.efa import EfaInterface, EfaLayoutError, layout_from_input
 from infra.clouds.component import Part
 
 if TYPE_CHECKING:
@@ -16,6 +17,10 @@ if TYPE_CHECKING:
     from infra.clouds.aws.network import Network
 
 __all__ = ["NodePools"]
+
+# An RDMA pool without an efa_layout entry: one EFA as the primary interface (node_groups.tf,
+# local.efa_fallback).
+_EFA_FALLBACK = (EfaInterface(0, 0, "efa"),)
 
 _TAINT_EFFECTS = {
     "NoSchedule": "NO_SCHEDULE",
@@ -40,6 +45,7 @@ class NodePools(Part):
     ) -> None:
         super().__init__("infra:aws:NodePools", name, parent)
         a = self._args = args
+        self.interfaces = pool_interfaces(a)
         self.placement_groups = {
             key: aws.ec2.PlacementGroup(
                 f"{a.name}-{key}",
@@ -158,16 +164,16 @@ class NodePools(Part):
         a = self._args
         tags = a.cluster_tags
         reservation = a.capacity_reservation_ids.get(key)
-        # EFA pools: one EFA interface per network card; the first is the primary interface.
+        # RDMA pools: the primary interface and an EFA on every network card (efa_layout).
         interfaces = [
             aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-                device_index=0 if card == 0 else 1,
-                network_card_index=card,
-                interface_type="efa",
+                network_card_index=i.network_card_index,
+                device_index=i.device_index,
+                interface_type=i.interface_type,
                 delete_on_termination="true",
                 security_groups=list(efa_security_groups),
             )
-            for card in range(a.efa_interfaces.get(key, 1) if pool.rdma else 0)
+            for i in self.interfaces[key]
         ]
         instance_tags = {**tags, "Name": f"{a.name}-{key}", "infra/pool": key}
         return aws.ec2.LaunchTemplate(
@@ -218,3 +224,19 @@ class NodePools(Part):
             # create-before-delete by default, so nothing needs saying.
             opts=self.child(),
         )
+
+
+def pool_interfaces(args: AwsGpuClusterArgs) -> dict[str, tuple[EfaInterface, ...]]:
+    """Each pool's launch template interfaces (``local.pool_interfaces``), checked as the
+    module's efa_layout validations and launch template precondition check them."""
+    interfaces: dict[str, tuple[EfaInterface, ...]] = {}
+    for key, pool in args.node_pools.items():
+        raw = args.efa_layout.get(key)
+        if raw is not None and not pool.rdma:
+            raise ComponentInputError(f"pool {key}: has an efa_layout entry but rdma = false")
+        try:
+            layout = _EFA_FALLBACK if raw is None else layout_from_input(key, raw)
+        except EfaLayoutError as error:
+            raise ComponentInputError(str(error)) from None
+        interfaces[key] = layout if pool.rdma else ()
+    return interfaces

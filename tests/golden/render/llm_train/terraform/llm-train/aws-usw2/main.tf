@@ -6,6 +6,175 @@ module "cluster" {
   source                 = "../../../modules/aws-gpu-cluster"
   checkpoint_bucket_name = "llm-train-aws-usw2-ckpt-8e0f074e"
   cidr                   = "10.11.0.0/16"
+  efa_layout = {
+    standby-h100 = [
+      {
+        device_index       = 0
+        interface_type     = "interface"
+        network_card_index = 0
+      },
+      {
+        device_index       = 1
+        interface_type     = "efa-only"
+        network_card_index = 0
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 1
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 2
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 3
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 4
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 5
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 6
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 7
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 8
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 9
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 10
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 11
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 12
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 13
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 14
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 15
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 16
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 17
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 18
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 19
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 20
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 21
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 22
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 23
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 24
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 25
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 26
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 27
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 28
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 29
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 30
+      },
+      {
+        device_index       = 0
+        interface_type     = "efa-only"
+        network_card_index = 31
+      },
+    ]
+  }
   endpoint_public_access = false
   kubernetes_version     = "1.35"
   name                   = "llm-train-aws-usw2"
