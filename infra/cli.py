@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
 from infra import __version__
 from infra.catalog import Catalog, Offer, default_catalog
+from infra.catalog.refresh_cli import configure as configure_refresh
 from infra.ci_cli import register as register_ci
 from infra.clouds import CLOUDS
 from infra.console import add_load_timeout, money, problem_json, report_problems, table
@@ -137,8 +140,35 @@ def _parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="include CPU-only types (default: GPU types only)"
     )
     catalog.add_argument("--sources", action="store_true", help="print where the data comes from")
+    catalog.add_argument(
+        "--kubernetes",
+        action="store_true",
+        help="show each cloud's Kubernetes calendar (release and end-of-support dates)",
+    )
+    catalog.add_argument(
+        "--sort",
+        choices=_SORTS,
+        help="order offers by price per node, price per GPU or GPUs per node (most first)",
+    )
+    catalog.add_argument("--min-gpus", metavar="N", help="only types with at least N GPUs per node")
+    catalog.add_argument(
+        "--min-gpu-memory", metavar="GB", help="only types with at least GB GiB of memory per GPU"
+    )
+    catalog.add_argument(
+        "--rdma", action="store_true", help="only types with RDMA (EFA, InfiniBand or eRDMA)"
+    )
     catalog.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     catalog.set_defaults(handler=_catalog)
+    actions = catalog.add_subparsers(dest="action", metavar="ACTION")
+    refresh = actions.add_parser(
+        "refresh",
+        help="rebuild one cloud's catalog file from its APIs and print the diff",
+        description=(
+            "Rebuild a cloud's catalog file from its APIs (the SDK's usual credentials), print "
+            "what changed, and write it atomically; nothing is written when a region fails."
+        ),
+    )
+    configure_refresh(refresh)
 
     register_dr(commands)
     register_drill(commands)
@@ -164,7 +194,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _resolve(args: argparse.Namespace) -> Resolution:
-    return resolve_paths(args.paths, timeout=args.load_timeout)
+    resolution = resolve_paths(args.paths, timeout=args.load_timeout)
+    if resolution.ok:
+        for warning in resolution.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    return resolution
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -201,7 +235,9 @@ def _validate(args: argparse.Namespace) -> int:
         for s in resolution.stacks
     ]
     if args.json:
-        print(json.dumps({"ok": True, "problems": [], "stacks": summary}, indent=2, sort_keys=True))
+        warnings = [problem_json(w) for w in resolution.warnings]
+        document = {"ok": True, "problems": [], "warnings": warnings, "stacks": summary}
+        print(json.dumps(document, indent=2, sort_keys=True))
         return 0
     rows = [
         [
@@ -283,7 +319,7 @@ def _cost(args: argparse.Namespace) -> int:
         return report_problems(resolution.problems, args.json, {"stacks": []})
     catalog = default_catalog()
     # Costed as deployed: DR standby pools included, priced at their running minimum.
-    costs = cost_of([deployed(stack, catalog) for stack in resolution.stacks])
+    costs = cost_of([deployed(stack, catalog) for stack in resolution.stacks], catalog)
     strategies = {s.name: s.dr.strategy if s.dr else None for s in resolution.stacks}
     if args.json:
         print(json.dumps(_cost_document(costs, strategies), indent=2, sort_keys=True))
@@ -300,6 +336,10 @@ def _cost(args: argparse.Namespace) -> int:
         "note",
     ]
     print(table(headers, _cost_rows(costs, strategies), right=(5, 6, 7)))
+    notes = {(line.cloud, line.price_source, line.price_date) for c in costs for line in c.lines}
+    print()
+    for cloud, source, when in sorted(notes):
+        print(f"{cloud} prices: {source} (price date: {when})")
     return 0
 
 
@@ -335,6 +375,8 @@ def _cost_document(costs: Sequence[StackCost], strategies: dict[str, str | None]
                         "monthly": _rounded(line.monthly_usd, 2),
                         "estimate": line.estimate,
                         "standby": line.standby,
+                        "price_date": line.price_date,
+                        "price_source": line.price_source,
                     }
                     for line in c.lines
                 ],
@@ -402,10 +444,19 @@ def _cost_rows(costs: Sequence[StackCost], strategies: dict[str, str | None]) ->
 
 # -- catalog --------------------------------------------------------------------------------
 
+_SORTS = ("price", "gpu-price", "gpus")
+# No spot price was looked up from a public source for any row of the catalog (the data files
+# carry on-demand list prices only), so the spot column stays empty rather than guessed.
+_NO_SPOT = "spot: no public spot price in the catalog (on-demand list prices only)"
+
 
 def _catalog(args: argparse.Namespace) -> int:
     catalog = default_catalog()
     _check_filter(catalog, args)
+    min_gpus = _positive_number(args.min_gpus, "--min-gpus", whole=True)
+    min_memory = _positive_number(args.min_gpu_memory, "--min-gpu-memory", whole=False)
+    if args.kubernetes:
+        return _kubernetes_calendar(catalog, args)
     if args.sources:
         if args.json:
             sources = {cloud: list(catalog.headers.get(cloud, ())) for cloud in catalog.clouds}
@@ -419,11 +470,21 @@ def _catalog(args: argparse.Namespace) -> int:
     offers = [
         o
         for o in catalog.find(gpu=args.gpu, cloud=args.cloud, region=args.region)
-        if args.all or o.gpu
+        if (args.all or o.gpu)
+        and (min_gpus is None or o.gpus >= min_gpus)
+        and (min_memory is None or o.gpu_memory_gib >= min_memory)
+        and (not args.rdma or o.rdma != "none")
     ]
     offers.sort(key=lambda o: (o.gpu or "", o.cloud, o.region, o.whole_gpus, o.instance_type))
+    if args.sort:
+        offers.sort(key=_SORT_KEYS[args.sort])
     if args.json:
-        document = {"ok": True, "problems": [], "offers": [_offer_json(o) for o in offers]}
+        document = {
+            "ok": True,
+            "problems": [],
+            "offers": [_offer_json(o, catalog) for o in offers],
+            "spot_note": _NO_SPOT,
+        }
         print(json.dumps(document, indent=2, sort_keys=True))
         return 0
     if not offers:
@@ -441,6 +502,9 @@ def _catalog(args: argparse.Namespace) -> int:
             _number(o.memory_gib),
             o.rdma if o.rdma == "none" else f"{o.rdma} {o.rdma_gbps}G",
             money(o.price_usd_hour),
+            _per_gpu(o),
+            "",  # spot: see _NO_SPOT
+            catalog.price_info(o.cloud, o.instance_type)[0].split(" (")[0],
             f"~{o.boot_minutes}",
         ]
         for o in offers
@@ -458,13 +522,132 @@ def _catalog(args: argparse.Namespace) -> int:
                 "RAM GiB",
                 "RDMA",
                 "per hour",
+                "per GPU-hour",
+                "spot/h",
+                "price date",
                 "boot min (est.)",
             ],
             rows,
-            right=(4, 5, 6, 7, 9, 10),
+            right=(4, 5, 6, 7, 9, 10, 13),
+        )
+    )
+    print(f"\n{_NO_SPOT}; prices are USD on-demand Linux per node-hour.")
+    for cloud in sorted({o.cloud for o in offers}):
+        when, source = catalog.price_info(cloud)
+        print(f"{cloud} prices: {source} (price date: {when})")
+    return 0
+
+
+def _price_per_gpu(offer: Offer) -> float | None:
+    """USD per GPU-hour (partial-GPU sizes divide by their fraction of a GPU)."""
+    if offer.price_usd_hour is None or not offer.gpus:
+        return None
+    return offer.price_usd_hour / float(offer.gpus)
+
+
+def _per_gpu(offer: Offer) -> str:
+    value = _price_per_gpu(offer)
+    return "-" if not offer.gpus else money(value)
+
+
+def _last_if_none(value: float | None) -> tuple[bool, float]:
+    """Sort key part: offers without a price go last, whatever the order."""
+    return (value is None, value or 0.0)
+
+
+_SORT_KEYS: dict[str, Any] = {
+    "price": lambda o: _last_if_none(o.price_usd_hour),
+    "gpu-price": lambda o: _last_if_none(_price_per_gpu(o)),
+    "gpus": lambda o: -o.gpus,
+}
+
+
+def _positive_number(text: str | None, flag: str, *, whole: bool) -> float | None:
+    """A flag's value as a number > 0 (an int for whole), or a usage error naming the flag."""
+    if text is None:
+        return None
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < math.inf:  # also refuses nan and inf
+        kind = "a whole number" if whole else "a number"
+        raise UsageError(f"{flag}: {text!r} is not {kind} above 0 (allowed: e.g. {flag} 8)")
+    return value
+
+
+def _kubernetes_calendar(catalog: Catalog, args: argparse.Namespace) -> int:
+    """Each cloud's calendar with the state of every version today."""
+    today = date.today()
+    clouds = [args.cloud] if args.cloud else list(catalog.clouds)
+    entries = [
+        (cloud, v, _support_state(catalog, cloud, v.version, today))
+        for cloud in clouds
+        for v in catalog.kubernetes_calendar(cloud)
+    ]
+    if args.json:
+        document = {
+            "ok": True,
+            "problems": [],
+            "today": today.isoformat(),
+            "kubernetes": [
+                {
+                    "cloud": cloud,
+                    "version": v.version,
+                    "status": v.status,
+                    "release": v.release.isoformat(),
+                    "end_of_standard_support": v.end_of_standard_support.isoformat(),
+                    "end_of_extended_support": (
+                        v.end_of_extended_support.isoformat() if v.end_of_extended_support else None
+                    ),
+                    "state": state,
+                    "default": catalog.default_kubernetes_version(cloud, today) == v.version,
+                }
+                for cloud, v, state in entries
+            ],
+        }
+        print(json.dumps(document, indent=2, sort_keys=True))
+        return 0
+    rows = [
+        [
+            CLOUDS[cloud].kubernetes_service if cloud in CLOUDS else cloud,
+            v.version,
+            v.release.isoformat(),
+            v.end_of_standard_support.isoformat(),
+            v.end_of_extended_support.isoformat() if v.end_of_extended_support else "-",
+            state,
+        ]
+        for cloud, v, state in entries
+    ]
+    print(
+        table(
+            [
+                "service",
+                "version",
+                "release",
+                "end of standard",
+                "end of extended",
+                "on " + str(today),
+            ],
+            rows,
         )
     )
     return 0
+
+
+def _support_state(catalog: Catalog, cloud: str, version: str, today: date) -> str:
+    entry = catalog.kubernetes_version(cloud, version)
+    assert entry is not None
+    if entry.status != "released" or entry.release > today:
+        return "not released"
+    if today >= entry.last_day:
+        return "ended"
+    state = "supported"
+    if entry.end_of_extended_support and today >= entry.end_of_standard_support:
+        state = "extended support (extra charge)"
+    if version == catalog.default_kubernetes_version(cloud, today):
+        state += ", default"
+    return state
 
 
 def _check_filter(catalog: Catalog, args: argparse.Namespace) -> None:
@@ -482,8 +665,13 @@ def _check_filter(catalog: Catalog, args: argparse.Namespace) -> None:
             raise UsageError(f"--region: {unknown('region', args.region, regions)}")
 
 
-def _offer_json(offer: Offer) -> dict[str, Any]:
+def _offer_json(offer: Offer, catalog: Catalog) -> dict[str, Any]:
+    when, source = catalog.price_info(offer.cloud, offer.instance_type)
     return {
+        "price_usd_gpu_hour": _price_per_gpu(offer),
+        "spot_price_usd_hour": None,
+        "price_date": when,
+        "price_source": source,
         "cloud": offer.cloud,
         "region": offer.region,
         "instance_type": offer.instance_type,

@@ -9,7 +9,7 @@ from infra.catalog import Catalog, default_catalog
 from infra.errors import Problem
 from infra.loader import load_stacks
 from infra.resolve import ResolvedStack
-from infra.validate import validate_stacks
+from infra.validate import kubernetes_warnings, validate_stacks
 
 __all__ = ["DEFAULT_PATHS", "Resolution", "resolve_paths"]
 
@@ -21,6 +21,9 @@ class Resolution:
     stacks: tuple[ResolvedStack, ...]
     problems: tuple[Problem, ...]
     loaded: int  # stacks defined by the files, valid or not
+    # What is valid today but will not stay so (a Kubernetes version near its end of support),
+    # each naming the date; commands print them and go on.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -33,5 +36,11 @@ def resolve_paths(
     """Every stack under ``paths`` (default: ``stacks/``), resolved against the catalog, or every
     problem found. Each stack file may run ``timeout`` seconds (see :func:`load_timeout`)."""
     loaded = load_stacks(paths or DEFAULT_PATHS, timeout=timeout)
-    resolved, problems = validate_stacks(loaded.stacks, catalog or default_catalog())
-    return Resolution(tuple(resolved), loaded.problems + tuple(problems), len(loaded.stacks))
+    catalog = catalog or default_catalog()
+    resolved, problems = validate_stacks(loaded.stacks, catalog)
+    return Resolution(
+        tuple(resolved),
+        loaded.problems + tuple(problems),
+        len(loaded.stacks),
+        tuple(kubernetes_warnings(resolved, catalog)),
+    )

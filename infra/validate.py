@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from infra.access import admin_problem
 from infra.catalog import Catalog, Offer
@@ -31,12 +32,14 @@ from infra.resolve import (
 from infra.state import backend_regions, is_home
 
 __all__ = [
+    "KUBERNETES_WARNING_DAYS",
     "MAX_GPUS",
     "MAX_POOL_NODES",
     "MAX_RPO_MINUTES",
     "MAX_RTO_MINUTES",
     "STRATEGIES",
     "WORKLOADS",
+    "kubernetes_warnings",
     "validate_stacks",
 ]
 
@@ -89,6 +92,7 @@ class _Report:
 
     file: str
     stack: str
+    today: date = field(default_factory=date.today)  # the day support dates are checked on
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, path: str, message: str) -> None:
@@ -96,9 +100,12 @@ class _Report:
 
 
 def validate_stacks(
-    stacks: Sequence[tuple[str, Stack]], catalog: Catalog
+    stacks: Sequence[tuple[str, Stack]], catalog: Catalog, today: date | None = None
 ) -> tuple[list[ResolvedStack], list[Problem]]:
     """Validate and resolve ``(file, stack)`` pairs; every problem of every stack at once.
+
+    Kubernetes support dates are checked on ``today`` (default: the real date), so tests can
+    pin the day.
 
     Each stack is re-validated first: ``Stack.model_construct``, ``model_copy(update=...)`` and
     components built with ``model_construct`` skip pydantic's checks, and a stack that comes
@@ -111,7 +118,7 @@ def validate_stacks(
         stack = _revalidated(file, given, problems)
         if stack is None:
             continue
-        report = _Report(file, stack.name)
+        report = _Report(file, stack.name, today or date.today())
         if stack.name in first_file:
             report.add(
                 "name", f"duplicate stack name {stack.name!r} (also in {first_file[stack.name]})"
@@ -420,27 +427,90 @@ def _zones(
     return tuple(chosen)
 
 
+# A version this close to its end of support still validates, with a warning naming the date.
+KUBERNETES_WARNING_DAYS = 90
+
+
 def _kubernetes_version(
     cluster: Cluster, cloud: Cloud, path: str, report: _Report, catalog: Catalog
 ) -> str | None:
-    supported = catalog.kubernetes_versions(cloud.name)
+    """The cluster's version from the cloud's calendar (infra/catalog/data/<cloud>_kubernetes.csv)
+    on ``report.today``: unknown, not yet released and past-its-end versions are errors that
+    name the dates. The default is the newest version offered that day: the calendars are per
+    cloud, not per region, so that is the newest every region of the cloud supports."""
+    today = report.today
+    supported = catalog.kubernetes_versions(cloud.name, today)
+    where = f"{path}.kubernetes_version"
     if cluster.kubernetes_version is None:
-        default = catalog.default_kubernetes_version(cloud.name)
+        default = catalog.default_kubernetes_version(cloud.name, today)
         if default is None:
             report.add(
-                f"{path}.kubernetes_version",
-                f"the catalog lists no {cloud.kubernetes_service} versions",
+                where, f"the catalog lists no {cloud.kubernetes_service} version offered on {today}"
             )
         return default
     version = cluster.kubernetes_version
-    if not _VERSION.fullmatch(version) or version not in supported:
-        report.add(
-            f"{path}.kubernetes_version",
-            f"Kubernetes {version!r} is not supported by {cloud.kubernetes_service} "
-            f"({allowed(supported)})",
+    entry = catalog.kubernetes_version(cloud.name, version) if _VERSION.fullmatch(version) else None
+    problem: str | None = None
+    if entry is None:
+        problem = f"Kubernetes {version!r} is not supported by {cloud.kubernetes_service}"
+    elif entry.status != "released" or entry.release > today:
+        when = "planned for" if entry.status == "planned" else "release date"
+        problem = (
+            f"Kubernetes {version} is not released on {cloud.kubernetes_service} yet "
+            f"({when} {entry.release})"
         )
+    elif today >= entry.last_day:
+        kind = "extended" if entry.end_of_extended_support else "standard"
+        problem = (
+            f"Kubernetes {version} reached the end of {cloud.kubernetes_service} {kind} support "
+            f"on {entry.last_day}"
+        )
+    if problem is not None:
+        offered = allowed(supported) if supported else f"no version is offered on {today}"
+        report.add(where, f"{problem} ({offered})")
         return None
     return version
+
+
+def kubernetes_warnings(
+    stacks: Sequence[ResolvedStack], catalog: Catalog, today: date | None = None
+) -> list[Problem]:
+    """Warnings for valid stacks: a cluster whose version is within
+    ``KUBERNETES_WARNING_DAYS`` days of its end of support, or (EKS) already in extended support,
+    which the cloud bills extra. Each names the date."""
+    day = today or date.today()
+    warnings: list[Problem] = []
+    for stack in stacks:
+        for index, cluster in enumerate(stack.clusters):
+            entry = catalog.kubernetes_version(cluster.cloud, cluster.kubernetes_version)
+            if entry is None:
+                continue
+            cloud = CLOUDS[cluster.cloud]
+            last = entry.last_day
+            where = f"clusters[{index}].kubernetes_version"
+            left = (last - day).days
+            if entry.end_of_extended_support and entry.end_of_standard_support <= day < last:
+                warnings.append(
+                    Problem(
+                        stack.file,
+                        stack.name,
+                        where,
+                        f"Kubernetes {entry.version} left {cloud.kubernetes_service} standard "
+                        f"support on {entry.end_of_standard_support}; extended support (billed "
+                        f"extra per cluster hour) ends on {last}",
+                    )
+                )
+            elif 0 < left <= KUBERNETES_WARNING_DAYS:
+                warnings.append(
+                    Problem(
+                        stack.file,
+                        stack.name,
+                        where,
+                        f"Kubernetes {entry.version} reaches the end of "
+                        f"{cloud.kubernetes_service} support on {last} ({left} days)",
+                    )
+                )
+    return warnings
 
 
 def _gpu_capacity(

@@ -85,6 +85,10 @@ def test_catalog_filters_and_json() -> None:
         "rdma",
         "rdma_gbps",
         "price_usd_hour",
+        "price_usd_gpu_hour",
+        "spot_price_usd_hour",
+        "price_date",
+        "price_source",
         "boot_minutes_estimate",
     }
     table = run_cli("catalog", "--gpu", "H100", "--region", "eastus")
@@ -96,7 +100,7 @@ def test_catalog_bad_filter_is_usage_error_with_suggestion() -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "infra: error: --gpu: unknown GPU 'H10' (did you mean 'H100'? allowed: A10, A100-40GB, "
-        "A100-80GB, A10G, B200, H100, H200, L4, L40S, T4, V100)"
+        "A100-80GB, A10G, B200, B300, H100, H100-NVL, H200, L20, L4, L40S, ... (2 more))"
     ]
     assert run_cli("catalog", "--cloud", "gcp").returncode == 2
 

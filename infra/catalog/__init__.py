@@ -14,6 +14,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 from infra.errors import CatalogError
 
 __all__ = [
+    "KUBERNETES_STATUSES",
     "RDMA_KINDS",
     "Catalog",
     "KubernetesVersion",
@@ -29,6 +31,16 @@ __all__ = [
 ]
 
 RDMA_KINDS = ("none", "efa", "infiniband", "erdma")
+# A calendar row is "released" (the cloud offers it) or "planned" (announced with a future
+# release date, not offered until someone confirms it and marks it released).
+KUBERNETES_STATUSES = ("released", "planned")
+_KUBERNETES_COLUMNS = (
+    "version",
+    "status",
+    "release",
+    "end_of_standard_support",
+    "end_of_extended_support",
+)
 
 _OFFER_COLUMNS = (
     "instance_type",
@@ -70,8 +82,26 @@ class Offer:
 
 @dataclass(frozen=True, slots=True)
 class KubernetesVersion:
+    """One minor version in a cloud's published calendar (``<cloud>_kubernetes.csv``)."""
+
     version: str
-    end_of_standard_support: str
+    status: str  # one of KUBERNETES_STATUSES
+    release: date
+    end_of_standard_support: date
+    # None: infra's clusters of this cloud get no extended support (the cloud sells none, or
+    # it needs a tier or plan infra does not set; each file's header says which)
+    end_of_extended_support: date | None
+
+    @property
+    def last_day(self) -> date:
+        """The end of support that applies to infra's clusters: extended where they get it,
+        else standard. The version is unsupported from this day on (EKS: "on the end of
+        extended support date, you can no longer create new clusters")."""
+        return self.end_of_extended_support or self.end_of_standard_support
+
+    def offered(self, today: date) -> bool:
+        """Released by ``today`` and not yet at its end of support."""
+        return self.status == "released" and self.release <= today < self.last_day
 
 
 @dataclass(frozen=True)
@@ -134,15 +164,70 @@ class Catalog:
     def gpu_regions(self, cloud: str, gpu: str) -> tuple[str, ...]:
         return tuple(sorted(r for c, r, g in self._by_gpu if c == cloud and g == gpu))
 
+    def price_info(self, cloud: str, instance_type: str | None = None) -> tuple[str, str]:
+        """(date, source) of a cloud's prices, from its file's ``price_date:`` and
+        ``price_source:`` header lines; ``price_date[t1,t2]:`` / ``price_source[t1,t2]:`` say
+        it for the types listed ("unknown" where the file does not say)."""
+        found = {"price_date": "unknown", "price_source": "unknown"}
+        override: dict[str, str] = {}
+        for line in self.headers.get(cloud, ()):
+            key, sep, value = line.partition(":")
+            name, _, types = key.strip().removesuffix("]").partition("[")
+            if not sep or name not in found:
+                continue
+            if not types:
+                found[name] = value.strip()
+            elif instance_type in [t.strip() for t in types.split(",")]:
+                override[name] = value.strip()
+        found.update(override)
+        return found["price_date"], found["price_source"]
+
     def zones_of(self, cloud: str, region: str) -> tuple[str, ...]:
         return self.zones.get((cloud, region), ())
 
-    def kubernetes_versions(self, cloud: str) -> tuple[str, ...]:
-        return tuple(v.version for v in self.kubernetes.get(cloud, ()))
+    def kubernetes_calendar(self, cloud: str) -> tuple[KubernetesVersion, ...]:
+        """Every version the cloud's calendar lists, oldest first (past ones included)."""
+        return self.kubernetes.get(cloud, ())
 
-    def default_kubernetes_version(self, cloud: str) -> str | None:
-        versions = self.kubernetes_versions(cloud)
-        return max(versions, key=_version_key) if versions else None
+    def kubernetes_version(self, cloud: str, version: str) -> KubernetesVersion | None:
+        return next((v for v in self.kubernetes_calendar(cloud) if v.version == version), None)
+
+    def kubernetes_versions(self, cloud: str, today: date | None = None) -> tuple[str, ...]:
+        """Versions offered on ``today`` (default: the real date), oldest first."""
+        day = today or date.today()
+        return tuple(v.version for v in self.kubernetes_calendar(cloud) if v.offered(day))
+
+    def default_kubernetes_version(self, cloud: str, today: date | None = None) -> str | None:
+        """The newest version offered on ``today``. The clouds publish one calendar per cloud,
+        not per region, so this is the newest every region of that cloud supports."""
+        versions = self.kubernetes_versions(cloud, today)
+        return versions[-1] if versions else None
+
+    def stale_kubernetes(self, today: date | None = None) -> tuple[str, ...]:
+        """What the calendars themselves say is out of date on ``today``: a planned version
+        whose release date has passed (confirm it and mark it released, or fix its date), and
+        a cloud whose newest released version is older than a version the file records as
+        released by now. Empty when every calendar is current."""
+        day = today or date.today()
+        problems: list[str] = []
+        for cloud, versions in sorted(self.kubernetes.items()):
+            released = [v for v in versions if v.status == "released" and v.release <= day]
+            for v in versions:
+                if v.status == "planned" and v.release <= day:
+                    problems.append(
+                        f"{cloud}_kubernetes.csv: {v.version} is planned for {v.release}, which "
+                        "has passed (confirm it in the cloud's calendar and mark it released)"
+                    )
+            due = [v for v in versions if v.release <= day]
+            if due and released:
+                newest_due = max(due, key=lambda v: _version_key(v.version))
+                newest = max(released, key=lambda v: _version_key(v.version))
+                if _version_key(newest.version) < _version_key(newest_due.version):
+                    problems.append(
+                        f"{cloud}_kubernetes.csv: newest released version {newest.version} is "
+                        f"older than {newest_due.version}, released {newest_due.release}"
+                    )
+        return tuple(problems)
 
     def find(
         self,
@@ -206,15 +291,11 @@ class Catalog:
                     zones[(cloud, row["region"])].append(row["zone"])
             kube_text = files.get(f"{cloud}_kubernetes.csv")
             if kube_text is not None:
-                _, kube_rows = _split(
-                    f"{cloud}_kubernetes.csv", kube_text, ("version", "end_of_standard_support")
-                )
+                name = f"{cloud}_kubernetes.csv"
+                _, kube_rows = _split(name, kube_text, _KUBERNETES_COLUMNS)
                 kubernetes[cloud] = tuple(
                     sorted(
-                        (
-                            KubernetesVersion(r["version"], r["end_of_standard_support"])
-                            for _, r in kube_rows
-                        ),
+                        (_kubernetes(r, f"{name}:{lineno}") for lineno, r in kube_rows),
                         key=lambda v: _version_key(v.version),
                     )
                 )
@@ -305,6 +386,30 @@ def _offer(cloud: str, row: Mapping[str, str], where: str) -> Offer:
         )
     except (ValueError, ZeroDivisionError) as exc:
         raise CatalogError(f"{where}: {exc}") from None
+
+
+def _kubernetes(row: Mapping[str, str], where: str) -> KubernetesVersion:
+    try:
+        if row["status"] not in KUBERNETES_STATUSES:
+            raise ValueError(
+                f"status {row['status']!r} not one of {', '.join(KUBERNETES_STATUSES)}"
+            )
+        extended = row["end_of_extended_support"]
+        version = KubernetesVersion(
+            version=row["version"],
+            status=row["status"],
+            release=date.fromisoformat(row["release"]),
+            end_of_standard_support=date.fromisoformat(row["end_of_standard_support"]),
+            end_of_extended_support=date.fromisoformat(extended) if extended else None,
+        )
+    except ValueError as exc:
+        raise CatalogError(f"{where}: {exc}") from None
+    if not version.release < version.end_of_standard_support <= version.last_day:
+        raise CatalogError(
+            f"{where}: dates out of order (allowed: release < end_of_standard_support <= "
+            "end_of_extended_support)"
+        )
+    return version
 
 
 def _version_key(version: str) -> tuple[int, ...]:

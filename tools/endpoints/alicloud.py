@@ -21,7 +21,13 @@ APIs document, so the adapter (``infra/clouds/alicloud/drill.py``) runs unchange
   ``StatusCategory`` WithStock/ClosedWithStock/WithoutStock/ClosedWithoutStock) and
   DescribeAccountAttributes (``max-postpaid-instance-vcpu-count``,
   ``used-postpaid-instance-vcpu-count``, ``max-spot-instance-vcpu-count``,
-  ``used-spot-instance-vcpu-count``).
+  ``used-spot-instance-vcpu-count``); for ``infra catalog refresh`` also DescribeInstanceTypes
+  (``InstanceTypes.InstanceType[]``: ``InstanceTypeId``, ``InstanceTypeFamily``, ``CpuCoreCount``,
+  ``MemorySize``, ``GPUAmount``, ``GPUSpec``, ``GPUMemorySize``, ``EriQuantity``; paged by
+  ``MaxResults``/``NextToken``) and DescribePrice (``ResourceType=instance``, ``InstanceType``:
+  ``PriceInfo.Price`` with ``OriginalPrice``, ``DiscountPrice``, ``TradePrice``, ``Currency``).
+  https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstancetypes
+  https://help.aliyun.com/document_detail/107829.html (DescribePrice)
   https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeavailableresource
   https://help.aliyun.com/en/ecs/developer-reference/api-ecs-2014-05-26-describeaccountattributes
 - **Alibaba Cloud DNS (Alidns), API version 2015-01-09, RPC style**: DescribeDnsGtmInstances,
@@ -47,7 +53,10 @@ allow; the others count as ``failed_nodes``); lowering it is ``removing`` for
 
 Seeded from the neutral seed (``tools/endpoints/seed.py``; entries of cloud ``alicloud``), in the
 constructor or with ``POST /_infra/seed``. Offers may carry ``"stock"``: a StatusCategory for every
-zone or a ``{zone: StatusCategory}`` map (default WithStock). Test seams: ``GET /_infra/calls``
+zone or a ``{zone: StatusCategory}`` map (default WithStock), and the specs DescribeInstanceTypes
+answers (``vcpus``, ``memory_gib``, ``gpu_spec``, ``gpus``, ``gpu_memory_gib``, ``eri``,
+``family``); ``prices`` entries (``region``, ``instance_type``, ``price``, ``currency`` default
+USD) feed DescribePrice. Test seams: ``GET /_infra/calls``
 (request counts by ``"<METHOD> <Operation>"``), ``DELETE /_infra/calls``, ``POST /_infra/fail``
 (``{"operation", "status", "code", "message", "count"}``: the next calls of that operation fail).
 
@@ -83,7 +92,13 @@ CREATED = "2025-01-01T00:00:00+08:00"
 _NODEPOOLS = re.compile(r"^/clusters/([^/]+)/nodepools/?$")
 _NODEPOOL = re.compile(r"^/clusters/([^/]+)/nodepools/([^/]+)/?$")
 
-ECS_ACTIONS = ("DescribeAvailableResource", "DescribeAccountAttributes")
+ECS_ACTIONS = (
+    "DescribeAvailableResource",
+    "DescribeAccountAttributes",
+    "DescribeInstanceTypes",
+    "DescribePrice",
+)
+TYPES_PAGE = 100  # DescribeInstanceTypes' largest MaxResults
 ALIDNS_ACTIONS = (
     "DescribeDnsGtmInstances",
     "DescribeDnsGtmAccessStrategies",
@@ -167,6 +182,7 @@ class _State:
             c = _Cluster(entry)
             self.clusters[c.id] = c
         self.offers: dict[tuple[str, str], dict[str, Any]] = {}
+        self.types: dict[str, dict[str, Any]] = {}  # DescribeInstanceTypes items, by type
         for offer in seed.get("offers", ()):
             if offer.get("cloud", "alicloud") != "alicloud":
                 continue
@@ -182,6 +198,16 @@ class _State:
                     raise ValueError(f"unknown stock category {category!r}")
             key = (str(offer["region"]), str(offer["instance_type"]))
             self.offers[key] = {"zones": zones, "stock": per_zone}
+            if offer.get("vcpus") is not None and offer.get("memory_gib") is not None:
+                self.types[str(offer["instance_type"])] = _instance_type(offer)
+        self.prices: dict[tuple[str, str], tuple[float, str]] = {
+            (str(p["region"]), str(p["instance_type"])): (
+                float(p["price"]),
+                str(p.get("currency", "USD")),
+            )
+            for p in seed.get("prices", ())
+            if p.get("cloud", "alicloud") == "alicloud"
+        }
         self.quotas: dict[str, dict[str, int]] = {}
         for quota in seed.get("quotas", ()):
             if quota.get("cloud", "alicloud") != "alicloud":
@@ -439,6 +465,10 @@ class AlicloudEndpoint(LocalEndpoint[_State]):
             return self._available(state, params)
         if operation == "DescribeAccountAttributes":
             return self._attributes(state, params)
+        if operation == "DescribeInstanceTypes":
+            return self._instance_types(state, params)
+        if operation == "DescribePrice":
+            return self._price(state, params)
         return self._gtm(state, operation, params)
 
     # -- CS ----------------------------------------------------------------------------------
@@ -654,6 +684,48 @@ class AlicloudEndpoint(LocalEndpoint[_State]):
             )
         return {"AvailableZones": {"AvailableZone": listed}}
 
+    def _instance_types(self, state: _State, params: Mapping[str, str]) -> Any:
+        size = _int(params.get("MaxResults"), "MaxResults", TYPES_PAGE)
+        if not 1 <= size <= TYPES_PAGE:
+            raise ApiError(400, "InvalidParameter.MaxResults", "MaxResults is out of range.")
+        names = sorted(state.types)
+        start = _int(params.get("NextToken") or None, "NextToken", 0)
+        page = names[start : start + size]
+        answer: dict[str, Any] = {"InstanceTypes": {"InstanceType": [state.types[n] for n in page]}}
+        if start + size < len(names):
+            answer["NextToken"] = str(start + size)
+        return answer
+
+    def _price(self, state: _State, params: Mapping[str, str]) -> Any:
+        region = params.get("RegionId")
+        if not region:
+            raise ApiError(400, "MissingRegionId", "RegionId is mandatory for this action.")
+        if params.get("ResourceType", "instance") != "instance":
+            raise ApiError(
+                400, "InvalidResourceType", "this endpoint answers ResourceType=instance only"
+            )
+        kind = params.get("InstanceType", "")
+        found = state.prices.get((region, kind))
+        if found is None:
+            raise ApiError(
+                400,
+                "InvalidInstanceType.ValueNotSupported",
+                f"The specified InstanceType {kind!r} has no price in {region}.",
+            )
+        price, currency = found
+        return {
+            "PriceInfo": {
+                "Price": {
+                    "OriginalPrice": price,
+                    "DiscountPrice": 0.0,
+                    "TradePrice": price,
+                    "Currency": currency,
+                    "DetailInfos": {"DetailInfo": []},
+                },
+                "Rules": {"Rule": []},
+            }
+        }
+
     def _attributes(self, state: _State, params: Mapping[str, str]) -> Any:
         region = params.get("RegionId")
         if not region:
@@ -763,6 +835,27 @@ def _summary(strategy: Mapping[str, Any]) -> dict[str, Any]:
         "EffectiveAddrPools": {"EffectiveAddrPool": pools},
         "Lines": strategy["Lines"],
     }
+
+
+def _instance_type(offer: Mapping[str, Any]) -> dict[str, Any]:
+    """A DescribeInstanceTypes item from a seeded offer's specs."""
+    kind = str(offer["instance_type"])
+    parts = kind.split(".")
+    family = offer.get("family") or (
+        f"{parts[0]}.{parts[1].split('-')[0]}" if len(parts) > 2 else kind
+    )
+    item: dict[str, Any] = {
+        "InstanceTypeId": kind,
+        "InstanceTypeFamily": family,
+        "CpuCoreCount": int(offer["vcpus"]),
+        "MemorySize": float(offer["memory_gib"]),
+        "GPUAmount": int(offer.get("gpus") or 0),
+        "GPUSpec": str(offer.get("gpu_spec") or ""),
+        "GPUMemorySize": float(offer.get("gpu_memory_gib") or 0),
+        "EriQuantity": int(offer.get("eri") or 0),
+        "InstanceCategory": "ECS Bare Metal" if kind.startswith("ecs.ebm") else "",
+    }
+    return item
 
 
 class _Failed(Exception):

@@ -36,6 +36,16 @@ the installed SDKs send (others answer 400 ``InvalidApiVersionParameter``, none 
   https://learn.microsoft.com/rest/api/trafficmanager/endpoints/get
   https://learn.microsoft.com/rest/api/trafficmanager/endpoints/update
 
+- **Retail Prices** (public, no credential; ``infra catalog refresh``): ``GET /api/retail/prices``
+  with an OData ``$filter`` of ``<field> eq '<value>'`` terms joined by ``and`` (the fields
+  ``serviceName``, ``armRegionName``, ``armSkuName``, ``priceType``...), ``currencyCode`` and
+  ``$skip``; answers ``{"BillingCurrency", "CustomerEntityId", "CustomerEntityType", "Items",
+  "NextPageLink", "Count"}`` with ``RETAIL_PAGE`` items a page. Each seeded price gives the size's
+  three pay-as-you-go meters in the region: Linux (``productName`` "Virtual Machines <series>
+  Series"), Windows (``... Series Windows``, price x 1.5) and Spot (``skuName`` "<size> Spot",
+  price x 0.2), so a client has to pick the Linux one.
+  https://learn.microsoft.com/rest/api/cost-management/retail-prices/azure-retail-prices
+
 Errors are ARM's ``{"error": {"code", "message"}}``; unknown paths 404 ``NotFound``. Requests
 must carry ``Authorization: Bearer ...`` (401 ``AuthenticationFailed`` otherwise: proof that the
 SDK sent its token over plain HTTP); the token itself is not checked and never echoed.
@@ -55,7 +65,9 @@ named by ``traffic_manager_names``, with an external endpoint per cluster in fai
 offers (``family`` optional, else the SKU's family; ``restricted``: true for a Location
 restriction, ``restricted_zones`` for Zone restrictions) and quotas (by ``family`` or by
 ``instance_type``; a ``"family": "cores"`` entry sets the regional total, which is otherwise the
-sum of the families). Test seams: ``GET /_infra/calls`` (request counts by ``"<METHOD>
+sum of the families). Offers may also carry ``gpus``, ``memory_gib`` and ``rdma`` (true: the
+SKU's ``GPUs``, ``MemoryGB`` and ``RdmaEnabled`` capabilities); ``prices`` entries
+(``region``, ``instance_type``, ``price`` in USD/hour) feed the Retail Prices API. Test seams: ``GET /_infra/calls`` (request counts by ``"<METHOD>
 <OperationId>"``), ``DELETE /_infra/calls``, ``POST /_infra/fail`` (``{"operation", "status",
 "code", "message", "count"}``: the next calls of that operation fail).
 
@@ -85,6 +97,9 @@ __all__ = ["API_VERSIONS", "AzureEndpoint", "family_of", "main"]
 CONTAINERSERVICE_VERSION = "2026-08-01"
 SKUS_VERSION = "2021-07-01"
 USAGES_VERSION = "2026-04-01"
+RETAIL_PATH = "/api/retail/prices"
+RETAIL_PAGE = 100  # the Retail Prices API's page size
+RETAIL_OPERATION = "RetailPrices_List"
 TRAFFICMANAGER_VERSION = "2026-09-01"
 # Operation -> the api-versions served (the installed SDKs' defaults).
 API_VERSIONS: dict[str, tuple[str, ...]] = {
@@ -280,7 +295,16 @@ class _State:
                 "restricted": bool(offer.get("restricted", False)),
                 "restricted_zones": [str(z) for z in offer.get("restricted_zones") or []],
             }
+            for key in ("gpus", "memory_gib", "rdma"):
+                if offer.get(key) is not None:
+                    entry[key] = offer[key]
             self.offers.setdefault(str(offer["region"]).lower(), {})[kind.lower()] = entry
+
+        # Retail prices: (region, instance type) -> USD per hour, Linux pay-as-you-go.
+        self.prices: dict[tuple[str, str], float] = {
+            (str(p["region"]).lower(), str(p["instance_type"])): float(p["price"])
+            for p in mine("prices")
+        }
 
         # Quotas: region -> family (lower) -> [family, limit, used].
         self.quotas: dict[str, dict[str, list[Any]]] = {}
@@ -326,6 +350,14 @@ class _Handler(EndpointHandler):
         self._serve("PATCH")
 
     def _serve_api(self, method: str, path: str, params: dict[str, str], raw: bytes) -> None:
+        if path.rstrip("/").lower() == RETAIL_PATH and method == "GET":
+            # The Retail Prices API is public: no Authorization header is needed.
+            base = f"http://{self.headers.get('Host') or self.api.url.removeprefix('http://')}"
+            try:
+                self._send(200, self.api.retail_prices(params, base))
+            except ApiError as error:
+                self._error(error)
+            return
         auth = self.headers.get("Authorization") or ""
         if not auth.lower().startswith("bearer ") or not auth[7:].strip():
             self._error(
@@ -391,6 +423,41 @@ class AzureEndpoint(LocalEndpoint[_State]):
     ) -> None:
         """The next ``count`` calls of ``operation`` (an OperationId) answer this error."""
         super().fail_next(operation, status, code, message, count)
+
+    # -- Retail Prices -----------------------------------------------------------------------
+    def retail_prices(self, params: Mapping[str, str], base: str) -> dict[str, Any]:
+        """One page of the Retail Prices answer for ``params`` (see the module docstring)."""
+        with self._lock:
+            self._count(f"GET {RETAIL_OPERATION}")
+            fault = self._take_fault(RETAIL_OPERATION)
+            if fault is not None:
+                raise ApiError(*fault)
+            terms = _odata_terms(params.get("$filter", ""))
+            currency = params.get("currencyCode", "'USD'").strip("'")
+            items = [
+                item
+                for (region, size), price in sorted(self._state.prices.items())
+                for item in _retail_items(region, size, price, currency)
+                if all(str(item.get(_RETAIL_FIELDS.get(k, k))) == v for k, v in terms.items())
+            ]
+        raw_skip = params.get("$skip") or "0"
+        if not raw_skip.isdigit():
+            raise ApiError(400, "InvalidParameter", f"$skip must be an integer, not {raw_skip!r}")
+        skip = _int(int(raw_skip), "$skip", 0, len(items) + RETAIL_PAGE)
+        page = items[skip : skip + RETAIL_PAGE]
+        link = None
+        if skip + RETAIL_PAGE < len(items):
+            query = [(k, v) for k, v in params.items() if k != "$skip"]
+            query.append(("$skip", str(skip + RETAIL_PAGE)))
+            link = f"{base}{RETAIL_PATH}?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query)
+        return {
+            "BillingCurrency": currency,
+            "CustomerEntityId": "Default",
+            "CustomerEntityType": "Retail",
+            "Items": page,
+            "NextPageLink": link,
+            "Count": len(page),
+        }
 
     # -- dispatch ----------------------------------------------------------------------------
     def handle(
@@ -864,9 +931,87 @@ def _sku_body(region: str, offer: Mapping[str, Any]) -> dict[str, Any]:
             {"name": "vCPUs", "value": str(offer["vcpus"])},
             {"name": "vCPUsAvailable", "value": str(offer["vcpus"])},
             {"name": "HyperVGenerations", "value": "V2"},
+            *_catalog_capabilities(offer),
         ],
         "restrictions": restrictions,
     }
+
+
+def _catalog_capabilities(offer: Mapping[str, Any]) -> list[dict[str, str]]:
+    """``GPUs``, ``MemoryGB`` and ``RdmaEnabled`` for offers seeded with them."""
+    found = []
+    if offer.get("gpus") is not None:
+        found.append({"name": "GPUs", "value": str(offer["gpus"])})
+    if offer.get("memory_gib") is not None:
+        found.append({"name": "MemoryGB", "value": f"{float(offer['memory_gib']):g}"})
+    if offer.get("rdma") is not None:
+        found.append({"name": "RdmaEnabled", "value": "True" if offer["rdma"] else "False"})
+    return found
+
+
+# Filter names that differ from the item field they select (the API filters ``priceType`` on
+# the items' ``type``).
+_RETAIL_FIELDS = {"priceType": "type"}
+_ODATA_TERM = re.compile(r"^\s*(\w+)\s+eq\s+'([^']*)'\s*$")
+
+
+def _odata_terms(text: str) -> dict[str, str]:
+    """``a eq 'x' and b eq 'y'`` -> ``{"a": "x", "b": "y"}`` (the filters refresh sends)."""
+    terms: dict[str, str] = {}
+    for part in re.split(r"\s+and\s+", text.strip()) if text.strip() else []:
+        match = _ODATA_TERM.match(part)
+        if match is None:
+            raise ApiError(400, "InvalidFilter", f"unsupported $filter term {part!r}")
+        terms[match.group(1)] = match.group(2)
+    return terms
+
+
+def _retail_items(region: str, size: str, price: float, currency: str) -> list[dict[str, Any]]:
+    """The size's Linux, Windows and Spot pay-as-you-go meters, in the API's item shape."""
+    short = size.removeprefix("Standard_").replace("_", " ")
+    series = re.sub(r"^([A-Z]+)\d+", r"\1", size.removeprefix("Standard_")).replace("_", " ")
+    common = {
+        "currencyCode": currency,
+        "tierMinimumUnits": 0.0,
+        "armRegionName": region,
+        "location": region,
+        "effectiveStartDate": "2026-01-01T00:00:00Z",
+        "serviceName": "Virtual Machines",
+        "serviceId": "DZH313Z7MMC8",
+        "serviceFamily": "Compute",
+        "unitOfMeasure": "1 Hour",
+        "type": "Consumption",
+        "isPrimaryMeterRegion": True,
+        "armSkuName": size,
+    }
+    meters = (
+        (short, short, f"Virtual Machines {series} Series", price),
+        (short, short, f"Virtual Machines {series} Series Windows", round(price * 1.5, 4)),
+        (
+            f"{short} Spot",
+            f"{short} Spot",
+            f"Virtual Machines {series} Series",
+            round(price * 0.2, 4),
+        ),
+    )
+    return [
+        {
+            **common,
+            "retailPrice": value,
+            "unitPrice": value,
+            "meterId": _meter_id(region, size, product, sku),
+            "meterName": meter,
+            "productId": _meter_id(product),
+            "skuId": _meter_id(product, sku),
+            "productName": product,
+            "skuName": sku,
+        }
+        for sku, meter, product, value in meters
+    ]
+
+
+def _meter_id(*parts: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
 
 
 def _disk_sku(region: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ module "cluster" {
   source                 = "../../../modules/azure-gpu-cluster"
   cidr                   = "10.42.0.0/16"
   endpoint_public_access = false
-  kubernetes_version     = "1.36"
+  kubernetes_version     = "1.37"
   name                   = "chat-serving-az-eus2"
   node_pools = {
     a100 = {

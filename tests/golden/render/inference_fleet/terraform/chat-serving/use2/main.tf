@@ -7,7 +7,7 @@ module "cluster" {
   checkpoint_bucket_name = "chat-serving-use2-ckpt-b6fb3109"
   cidr                   = "10.40.0.0/16"
   endpoint_public_access = false
-  kubernetes_version     = "1.35"
+  kubernetes_version     = "1.36"
   name                   = "chat-serving-use2"
   node_pools = {
     l4 = {

@@ -7,7 +7,7 @@ module "cluster" {
   checkpoint_bucket_name = "chat-serving-usw2-ckpt-240ca8fe"
   cidr                   = "10.41.0.0/16"
   endpoint_public_access = false
-  kubernetes_version     = "1.35"
+  kubernetes_version     = "1.36"
   name                   = "chat-serving-usw2"
   node_pools = {
     l4 = {

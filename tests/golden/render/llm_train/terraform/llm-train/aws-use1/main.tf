@@ -343,7 +343,7 @@ module "cluster" {
     ]
   }
   endpoint_public_access = false
-  kubernetes_version     = "1.35"
+  kubernetes_version     = "1.36"
   name                   = "llm-train-aws-use1"
   node_pools = {
     h100 = {

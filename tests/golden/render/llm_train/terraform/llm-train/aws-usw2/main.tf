@@ -176,7 +176,7 @@ module "cluster" {
     ]
   }
   endpoint_public_access = false
-  kubernetes_version     = "1.35"
+  kubernetes_version     = "1.36"
   name                   = "llm-train-aws-usw2"
   node_pools = {
     standby-h100 = {

@@ -7,7 +7,7 @@ module "cluster" {
   checkpoint_bucket_name = "research-sandbox-use1-ckpt-9cab04b0"
   cidr                   = "10.90.0.0/16"
   endpoint_public_access = false
-  kubernetes_version     = "1.35"
+  kubernetes_version     = "1.36"
   name                   = "research-sandbox-use1"
   node_pools = {
     l40s = {

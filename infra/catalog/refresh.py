@@ -1,0 +1,384 @@
+"""``infra catalog refresh``: rebuild one cloud's ``<cloud>.csv`` from the cloud's own APIs.
+
+The driver is cloud-neutral. Each cloud's fetcher lives in its package,
+``infra/clouds/<cloud>/catalog_source.py``, loaded lazily by name (the clouds layer sits above
+the catalog, so the catalog cannot import it statically). A fetcher module provides:
+
+- ``SOURCES``: header lines naming the APIs it read (kept in the written file's header);
+- ``fetch_region(region, known_types, endpoint) -> tuple[FetchedOffer, ...]``: the GPU types
+  offered in ``region`` with their specs and on-demand price, limited to the families of
+  ``known_types`` (the types the current file has; all GPU types when it has none). It raises
+  :class:`RegionError` when the region cannot be read;
+- ``boot_minutes_estimate(offer) -> int``: the file header's estimate rule for a type the
+  current file does not have yet (boot time is not an API fact).
+
+The refresh never writes a partial catalog: every region is fetched first, and one failing
+region stops it before anything is written. The new file replaces the old one atomically (a
+temporary file in the same directory, then :func:`os.replace`, as ``infra/run.py`` writes its
+records). Rows the APIs do not cover are kept: the CPU system-pool types (the loader, validator
+and cost report need them) and every row of a region that was not refreshed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib
+import importlib.util
+import io
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from types import ModuleType
+from typing import Protocol, cast
+
+from infra.catalog import _OFFER_COLUMNS, RDMA_KINDS, Catalog, Offer
+from infra.errors import CatalogError
+
+__all__ = [
+    "DEFAULT_THRESHOLD_PCT",
+    "REFRESHED_PREFIX",
+    "Diff",
+    "FetchedOffer",
+    "RefreshResult",
+    "RegionError",
+    "canonical_gpu",
+    "data_directory",
+    "diff",
+    "refresh",
+    "refreshable_clouds",
+]
+
+DEFAULT_THRESHOLD_PCT = 5.0
+REFRESHED_PREFIX = "refreshed:"
+_SOURCE_MODULE = "infra.clouds.{cloud}.catalog_source"
+_EPSILON_PCT = 1e-9  # float noise: a change of exactly the threshold is not over it
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedOffer:
+    """One GPU type in one region as a cloud's API describes it. ``None`` is a fact the API
+    does not give (Azure's Resource SKUs name no GPU model): the driver takes it from the
+    type's current row, or skips the type when there is none."""
+
+    instance_type: str
+    region: str
+    gpu: str | None
+    gpus: Fraction | None
+    gpu_memory_gib: float | None
+    vcpus: int
+    memory_gib: float
+    rdma: str
+    rdma_gbps: int | None
+    price_usd_hour: float | None
+
+
+class RegionError(Exception):
+    """A region the fetcher could not read (credentials, an API error, an unexpected answer)."""
+
+    def __init__(self, region: str, reason: str) -> None:
+        super().__init__(f"{region}: {reason}")
+        self.region = region
+        self.reason = reason
+
+
+class _Source(Protocol):
+    SOURCES: tuple[str, ...]
+
+    def fetch_region(
+        self, region: str, known_types: frozenset[str], endpoint: str | None
+    ) -> tuple[FetchedOffer, ...]: ...
+
+    def boot_minutes_estimate(self, offer: FetchedOffer) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PriceChange:
+    instance_type: str
+    region: str
+    old: float | None
+    new: float | None
+
+    @property
+    def percent(self) -> float | None:
+        if self.old is None or self.new is None or self.old == 0:
+            return None
+        return (self.new - self.old) / self.old * 100
+
+
+@dataclass(frozen=True)
+class Diff:
+    """What a refresh changes, per (type, region)."""
+
+    added: tuple[tuple[str, str], ...]
+    removed: tuple[tuple[str, str], ...]
+    price_changes: tuple[PriceChange, ...]
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.price_changes)
+
+    def lines(self, cloud: str, threshold: float) -> list[str]:
+        """The diff as printed: one line per change, then a summary line."""
+        out = [f"+ {t} {r}" for t, r in self.added]
+        out += [f"- {t} {r}" for t, r in self.removed]
+        for change in self.price_changes:
+            pct = change.percent
+            shown = f" ({pct:+.1f} %)" if pct is not None else ""
+            out.append(
+                f"~ {change.instance_type} {change.region}: price "
+                f"{_price_text(change.old)} -> {_price_text(change.new)}{shown}"
+            )
+        out += [f"! {line}" for line in self.skipped]
+        out.append(
+            f"{cloud}: {len(self.added)} added, {len(self.removed)} removed, "
+            f"{len(self.price_changes)} price changes over {threshold:g} %"
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    path: Path
+    diff: Diff
+    rows: tuple[Offer, ...] = field(repr=False)
+
+
+# -- which clouds, which files ------------------------------------------------------------------
+
+
+def data_directory() -> Path:
+    """The packaged data directory (``infra/catalog/data``)."""
+    return Path(str(resources.files("infra.catalog").joinpath("data")))
+
+
+def refreshable_clouds(directory: Path | None = None) -> tuple[str, ...]:
+    """Clouds with a ``<cloud>.csv`` in the data directory and a fetcher module in their
+    package: the data files and the packages say which clouds there are, not a list here."""
+    root = directory or data_directory()
+    names = sorted(p.stem for p in root.glob("*.csv") if "_" not in p.stem)
+    return tuple(n for n in names if importlib.util.find_spec(_module_name(n)) is not None)
+
+
+def _module_name(cloud: str) -> str:
+    return _SOURCE_MODULE.format(cloud=cloud)
+
+
+def _load_source(cloud: str) -> _Source:
+    module: ModuleType = importlib.import_module(_module_name(cloud))
+    return cast(_Source, module)
+
+
+# -- the refresh --------------------------------------------------------------------------------
+
+
+def refresh(
+    cloud: str,
+    *,
+    regions: Sequence[str] = (),
+    out: Path | None = None,
+    endpoint: str | None = None,
+    threshold: float = DEFAULT_THRESHOLD_PCT,
+    today: dt.date | None = None,
+    source: _Source | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RefreshResult:
+    """Fetch every region, build the new file, write it atomically, return the diff.
+
+    Raises :class:`CatalogError` (nothing written) when a region fails."""
+    current_dir = data_directory()
+    current_path = current_dir / f"{cloud}.csv"
+    text = current_path.read_text(encoding="utf-8")
+    current = Catalog._parse([cloud], {f"{cloud}.csv": text})
+    header = current.headers[cloud]
+    old_rows = current.offers
+    wanted = tuple(dict.fromkeys(regions)) or current.regions(cloud)
+    if not wanted:
+        raise CatalogError(f"refresh: {cloud}: no regions in {cloud}.csv and none given")
+    fetcher = source or _load_source(cloud)
+    known = frozenset(o.instance_type for o in old_rows if o.gpu)
+    fetched: list[FetchedOffer] = []
+    for region in wanted:
+        if progress:
+            progress(f"{cloud}/{region}: fetching")
+        try:
+            fetched.extend(fetcher.fetch_region(region, known, endpoint))
+        except RegionError as exc:
+            raise CatalogError(
+                f"refresh: {cloud}/{exc.region}: {_one_line(exc.reason)} (nothing written)"
+            ) from None
+    rows, skipped = _merge(cloud, old_rows, fetched, set(wanted), fetcher)
+    changes = diff(old_rows, rows, threshold)
+    changes = Diff(changes.added, changes.removed, changes.price_changes, tuple(skipped))
+    day = (today or dt.datetime.now(dt.UTC).date()).isoformat()
+    document = render(header, rows, _refreshed_line(day, cloud, wanted, fetcher.SOURCES))
+    Catalog._parse([cloud], {f"{cloud}.csv": document})  # the loader takes it, or nothing moves
+    target = (out if out is not None else current_dir) / f"{cloud}.csv"
+    write_atomically(target, document)
+    return RefreshResult(target, changes, rows)
+
+
+def _merge(
+    cloud: str,
+    old_rows: Sequence[Offer],
+    fetched: Iterable[FetchedOffer],
+    regions: set[str],
+    fetcher: _Source,
+) -> tuple[tuple[Offer, ...], list[str]]:
+    """New rows: fetched GPU rows of the refreshed regions, the old CPU rows and every old row
+    of the other regions. Facts the API lacks come from the type's old row (any region)."""
+    by_type: dict[str, Offer] = {}
+    for offer in sorted(old_rows, key=lambda o: (o.instance_type, o.region)):
+        by_type.setdefault(offer.instance_type, offer)
+    kept = [o for o in old_rows if o.region not in regions or not o.gpu]
+    skipped: list[str] = []
+    new: dict[tuple[str, str], Offer] = {(o.instance_type, o.region): o for o in kept}
+    for item in fetched:
+        if item.region not in regions:
+            continue
+        old = by_type.get(item.instance_type)
+        gpu = item.gpu or (old.gpu if old else None)
+        memory = item.gpu_memory_gib if item.gpu_memory_gib is not None else None
+        if memory is None and old is not None:
+            memory = old.gpu_memory_gib
+        gpus = item.gpus if item.gpus is not None else (old.gpus if old else None)
+        if gpu is None or memory is None or not gpus:
+            skipped.append(
+                f"{item.instance_type} {item.region}: skipped, the API gives no GPU model, "
+                f"count or memory and {cloud}.csv has no row for the type"
+            )
+            continue
+        rdma_gbps = item.rdma_gbps
+        if rdma_gbps is None:
+            rdma_gbps = old.rdma_gbps if old is not None and item.rdma != "none" else 0
+        if item.rdma not in RDMA_KINDS:
+            raise CatalogError(
+                f"refresh: {cloud}/{item.region}: {item.instance_type}: rdma {item.rdma!r} "
+                f"(allowed: {', '.join(RDMA_KINDS)})"
+            )
+        boot = old.boot_minutes if old is not None else fetcher.boot_minutes_estimate(item)
+        new[(item.instance_type, item.region)] = Offer(
+            cloud=cloud,
+            instance_type=item.instance_type,
+            gpu=gpu,
+            gpus=gpus,
+            gpu_memory_gib=memory,
+            vcpus=item.vcpus,
+            memory_gib=item.memory_gib,
+            rdma=item.rdma,
+            rdma_gbps=rdma_gbps,
+            region=item.region,
+            price_usd_hour=item.price_usd_hour,
+            boot_minutes=boot,
+        )
+    return tuple(sorted(new.values(), key=lambda o: (o.instance_type, o.region))), skipped
+
+
+def diff(old: Iterable[Offer], new: Iterable[Offer], threshold: float) -> Diff:
+    """Types added and removed per region, and prices that moved more than ``threshold`` %
+    (a price that appears or disappears always counts)."""
+    before = {(o.instance_type, o.region): o for o in old}
+    after = {(o.instance_type, o.region): o for o in new}
+    added = tuple(sorted(after.keys() - before.keys()))
+    removed = tuple(sorted(before.keys() - after.keys()))
+    changes = []
+    for key in sorted(before.keys() & after.keys()):
+        change = PriceChange(*key, before[key].price_usd_hour, after[key].price_usd_hour)
+        if change.old == change.new:
+            continue
+        pct = change.percent
+        if pct is None or abs(pct) > threshold + _EPSILON_PCT:
+            changes.append(change)
+    return Diff(added, removed, tuple(changes))
+
+
+# -- the file -----------------------------------------------------------------------------------
+
+
+def render(header: Sequence[str], rows: Iterable[Offer], refreshed: str) -> str:
+    """The CSV text: the old header (its ``refreshed:`` line replaced), the column line, rows."""
+    lines = [f"# {line}" if line else "#" for line in header]
+    lines = [line for line in lines if not line.startswith(f"# {REFRESHED_PREFIX}")]
+    lines.append(f"# {refreshed}")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_OFFER_COLUMNS)
+    for o in rows:
+        # Each column is the Offer field of the same name, so a column the loader gains is
+        # written as soon as Offer carries it.
+        writer.writerow([_cell(getattr(o, column)) for column in _OFFER_COLUMNS])
+    return "\n".join(lines) + "\n" + buffer.getvalue()
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)  # str, int, Fraction ("1/3")
+
+
+def _refreshed_line(day: str, cloud: str, regions: Sequence[str], sources: Sequence[str]) -> str:
+    return (
+        f"{REFRESHED_PREFIX} {day} by `infra catalog refresh --cloud {cloud}` for regions "
+        f"{', '.join(regions)} (GPU rows of those regions rebuilt; CPU system-pool rows, boot "
+        f"estimates and facts the APIs do not give kept from the previous file); APIs read: "
+        + "; ".join(sources)
+    )
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it over ``path``: a reader
+    sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _number(value: float) -> str:
+    """``22.35``, ``2048``, ``5.672``: at most 4 decimals, no trailing zeros."""
+    text = f"{round(value, 4):.4f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _price_text(value: float | None) -> str:
+    return "none" if value is None else _number(value)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())[:300]
+
+
+# -- helpers for the fetchers -------------------------------------------------------------------
+
+
+def canonical_gpu(name: str, memory_gib: float) -> str:
+    """The catalog's GPU name for an API's: ``NVIDIA A100`` with 80 GiB -> ``A100-80GB``.
+
+    The catalog splits A100 by memory (40 and 80 GB parts) and files the 94 GB H100 NVL apart
+    from the 80 GB H100 (issue 15; see the data file headers); other models keep the API's name
+    without the vendor prefix."""
+    model = name.strip()
+    for prefix in ("NVIDIA ", "Nvidia ", "Tesla "):
+        model = model.removeprefix(prefix)
+    model = model.strip()
+    if model.upper().startswith("A100"):
+        return "A100-80GB" if memory_gib > 60 else "A100-40GB"
+    if model.upper().startswith("H100") and ("NVL" in model.upper() or memory_gib > 90):
+        return "H100-NVL"
+    return model

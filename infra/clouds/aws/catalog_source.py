@@ -1,0 +1,175 @@
+"""AWS's side of ``infra catalog refresh``: GPU instance types, where they are offered and their
+on-demand Linux price, read with boto3 and its usual credential chain.
+
+- EC2 ``DescribeInstanceTypeOfferings`` (``LocationType=region``) in the region: which types the
+  region offers (``InstanceTypeOfferings[].InstanceType``).
+- EC2 ``DescribeInstanceTypes`` (paginated; ``instance-type`` filter ``<family>.*``): ``VCpuInfo.
+  DefaultVCpus``, ``MemoryInfo.SizeInMiB``, ``GpuInfo.Gpus[]`` (``Name``, ``Manufacturer``,
+  ``Count``, ``MemoryInfo.SizeInMiB``), ``NetworkInfo.EfaSupported`` and ``NetworkInfo.
+  NetworkCards[].PeakBandwidthInGbps`` (shapes: botocore ``data/ec2/2016-11-15/service-2.json``,
+  ``InstanceTypeInfo``, ``GpuDeviceInfo``, ``NetworkCardInfo``).
+- Price List ``GetProducts`` (``pricing``, API 2017-10-15, JSON protocol, target prefix
+  ``AWSPriceListService``; served from us-east-1) with ``TERM_MATCH`` filters on ``instanceType``,
+  ``regionCode``, ``operatingSystem=Linux``, ``tenancy=Shared``, ``preInstalledSw=NA``,
+  ``capacitystatus=Used`` and ``licenseModel=No License required``: ``PriceList`` is a list of
+  JSON strings, each ``{"product": {"attributes": {...}}, "terms": {"OnDemand": {<offer>:
+  {"priceDimensions": {<rate>: {"unit": "Hrs", "pricePerUnit": {"USD": "..."}}}}}}}``
+  (botocore ``data/pricing/2017-10-15/service-2.json``;
+  https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_pricing_GetProducts.html;
+  attribute names as in a GetProducts answer: ``capacitystatus``, ``tenancy``, ``operatingSystem``,
+  ``preInstalledSw``, ``licenseModel``).
+
+``rdma_gbps`` of an EFA type is the sum of its network cards' peak bandwidth, the figure the
+current aws.csv records (p5.48xlarge: 32 cards x 100 Gbit/s = 3200). ``--endpoint aws=URL``
+sends EC2 and Price List calls to that URL, as the drill does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from fractions import Fraction
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+from botocore.config import Config  # type: ignore[import-untyped]
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+from infra.catalog.refresh import FetchedOffer, RegionError, canonical_gpu
+
+__all__ = ["SOURCES", "boot_minutes_estimate", "family", "fetch_region"]
+
+PRICING_REGION = "us-east-1"  # the Price List API's endpoint region
+SOURCES = (
+    "EC2 DescribeInstanceTypeOfferings (LocationType=region) and DescribeInstanceTypes "
+    "(GpuInfo, VCpuInfo, MemoryInfo, NetworkInfo.EfaSupported/NetworkCards)",
+    "AWS Price List GetProducts (AmazonEC2, on-demand, Linux, Shared tenancy, us-east-1 endpoint)",
+)
+_PRICE_FILTERS = (
+    ("operatingSystem", "Linux"),
+    ("tenancy", "Shared"),
+    ("preInstalledSw", "NA"),
+    ("capacitystatus", "Used"),
+    ("licenseModel", "No License required"),
+)
+_CONFIG = Config(
+    retries={"total_max_attempts": 3, "mode": "standard"},
+    connect_timeout=5,
+    read_timeout=30,
+    user_agent_extra="infra-catalog-refresh",
+)
+
+
+def family(instance_type: str) -> str:
+    """``p5.48xlarge`` -> ``p5`` (EC2 names are ``<family>.<size>``)."""
+    return instance_type.split(".", 1)[0]
+
+
+def boot_minutes_estimate(offer: FetchedOffer) -> int:
+    """aws.csv's header rule (an estimate, not an AWS figure): 15 min for 8-GPU p-types, 10 for
+    the other GPU types."""
+    return 15 if offer.instance_type.startswith("p") and (offer.gpus or 0) >= 8 else 10
+
+
+def fetch_region(
+    region: str, known_types: frozenset[str], endpoint: str | None
+) -> tuple[FetchedOffer, ...]:
+    """The region's GPU types in the families of ``known_types`` (all when it is empty)."""
+    session = boto3.session.Session()
+    try:
+        ec2 = session.client("ec2", region_name=region, endpoint_url=endpoint, config=_CONFIG)
+        pricing = session.client(
+            "pricing", region_name=PRICING_REGION, endpoint_url=endpoint, config=_CONFIG
+        )
+        offered = _offered(ec2)
+        families = sorted({family(t) for t in known_types})
+        offers = []
+        for info in _instance_types(ec2, families):
+            name = info.get("InstanceType", "")
+            if name not in offered or not (info.get("GpuInfo") or {}).get("Gpus"):
+                continue
+            offers.append(_offer(region, info, _price(pricing, name, region)))
+        return tuple(offers)
+    except (ClientError, BotoCoreError) as exc:
+        raise RegionError(region, _message(exc)) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RegionError(
+            region, f"unexpected answer from the EC2 or Price List API: {exc!r}"
+        ) from None
+
+
+def _offered(ec2: Any) -> set[str]:
+    pages = ec2.get_paginator("describe_instance_type_offerings").paginate(LocationType="region")
+    return {o["InstanceType"] for page in pages for o in page.get("InstanceTypeOfferings", [])}
+
+
+def _instance_types(ec2: Any, families: Iterable[str]) -> Iterator[Mapping[str, Any]]:
+    wanted = [f"{f}.*" for f in families]
+    arguments: dict[str, Any] = {}
+    if wanted:
+        arguments["Filters"] = [{"Name": "instance-type", "Values": wanted}]
+    for page in ec2.get_paginator("describe_instance_types").paginate(**arguments):
+        yield from page.get("InstanceTypes", [])
+
+
+def _offer(region: str, info: Mapping[str, Any], price: float | None) -> FetchedOffer:
+    gpus = info["GpuInfo"]["Gpus"]
+    count = sum(int(g["Count"]) for g in gpus)
+    first = gpus[0]
+    memory_gib = round(int(first["MemoryInfo"]["SizeInMiB"]) / 1024, 2)
+    network = info.get("NetworkInfo") or {}
+    efa = bool(network.get("EfaSupported"))
+    bandwidth = sum(
+        float(c.get("PeakBandwidthInGbps") or 0) for c in network.get("NetworkCards", [])
+    )
+    return FetchedOffer(
+        instance_type=info["InstanceType"],
+        region=region,
+        gpu=canonical_gpu(str(first["Name"]), memory_gib),
+        gpus=Fraction(count),
+        gpu_memory_gib=memory_gib,
+        vcpus=int(info["VCpuInfo"]["DefaultVCpus"]),
+        memory_gib=round(int(info["MemoryInfo"]["SizeInMiB"]) / 1024, 2),
+        rdma="efa" if efa else "none",
+        rdma_gbps=int(bandwidth) if efa else 0,
+        price_usd_hour=price,
+    )
+
+
+def _price(pricing: Any, instance_type: str, region: str) -> float | None:
+    """The on-demand USD hourly price, or None when the Price List has no such product."""
+    filters = [
+        {"Type": "TERM_MATCH", "Field": field, "Value": value}
+        for field, value in (
+            ("instanceType", instance_type),
+            ("regionCode", region),
+            *_PRICE_FILTERS,
+        )
+    ]
+    prices: set[float] = set()
+    pages = pricing.get_paginator("get_products").paginate(ServiceCode="AmazonEC2", Filters=filters)
+    for page in pages:
+        for item in page.get("PriceList", []):
+            document = json.loads(item) if isinstance(item, str) else item
+            prices.update(_on_demand(document))
+    if len(prices) > 1:
+        raise RegionError(
+            region, f"Price List gives {len(prices)} on-demand prices for {instance_type}"
+        )
+    return prices.pop() if prices else None
+
+
+def _on_demand(document: Mapping[str, Any]) -> Iterator[float]:
+    for term in (document.get("terms", {}).get("OnDemand") or {}).values():
+        for dimension in (term.get("priceDimensions") or {}).values():
+            usd = (dimension.get("pricePerUnit") or {}).get("USD")
+            if usd is not None and dimension.get("unit", "Hrs") == "Hrs":
+                yield float(usd)
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        operation = getattr(exc, "operation_name", "")
+        return f"{operation}: {error.get('Code', '')}: {error.get('Message', '')}".strip()
+    return str(exc)

@@ -1,0 +1,151 @@
+"""``infra catalog refresh --cloud alicloud`` end to end against the local Alibaba Cloud endpoint
+(tools/endpoints/alicloud.py) with the ECS SDK: DescribeInstanceTypes (paged),
+DescribeAvailableResource and DescribePrice."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import infra.clouds.alicloud.catalog_source as source
+from infra.catalog import Catalog, Offer, default_catalog
+from infra.catalog.refresh_cli import configure
+from infra.errors import CatalogError
+from tools.endpoints.alicloud import AlicloudEndpoint
+
+CLOUD = "alicloud"
+REGIONS = ("cn-hangzhou", "cn-beijing")
+ADDED = ("ecs.gn7-c12g1.3xlarge", "cn-hangzhou")  # alicloud.csv has gn7 in cn-beijing only
+CLOSED = ("ecs.gn7i-c8g1.2xlarge", "cn-beijing")  # ClosedWithoutStock everywhere: not sold
+RAISED = ("ecs.gn7e-c16g1.4xlarge", "cn-beijing")
+NUDGED = ("ecs.gn7i-c16g1.4xlarge", "cn-hangzhou")
+SECRET = "refresh-alicloud-secret-never-echoed"
+
+
+def _rows() -> list[Offer]:
+    catalog = default_catalog()
+    rows = [o for r in REGIONS for o in catalog.find(cloud=CLOUD, region=r)]
+    template = catalog.any_offer(CLOUD, ADDED[0])
+    assert template is not None and catalog.offer(CLOUD, *ADDED) is None
+    assert catalog.offer(CLOUD, *CLOSED) is not None
+    fields = {name: getattr(template, name) for name in Offer.__slots__}
+    rows.append(Offer(**{**fields, "region": ADDED[1], "price_usd_hour": 4.21}))
+    return rows
+
+
+def _seed(currency: str = "USD") -> dict[str, Any]:
+    offers, prices = [], []
+    for row in _rows():
+        key = (row.instance_type, row.region)
+        offers.append(
+            {
+                "cloud": CLOUD,
+                "region": row.region,
+                "instance_type": row.instance_type,
+                "zones": [f"{row.region}-h", f"{row.region}-i"],
+                "stock": "ClosedWithoutStock" if key == CLOSED else "WithStock",
+                "vcpus": row.vcpus,
+                "memory_gib": row.memory_gib,
+                "gpus": int(row.gpus),
+                "gpu_spec": _spec(row.gpu),
+                "gpu_memory_gib": row.gpu_memory_gib,
+                "eri": 2 if row.rdma == "erdma" else 0,
+            }
+        )
+        price = row.price_usd_hour or 0
+        price = round(price * 1.3, 4) if key == RAISED else price
+        price = round(price * 1.04, 4) if key == NUDGED else price
+        prices.append(
+            {
+                "region": row.region,
+                "instance_type": row.instance_type,
+                "price": price,
+                "currency": currency if row.region == REGIONS[1] else "USD",
+            }
+        )
+    return {"offers": offers, "prices": prices}
+
+
+def _spec(gpu: str | None) -> str:
+    """GPUSpec as ECS spells it: "NVIDIA A100" for both A100 sizes, "NVIDIA T4"..."""
+    if not gpu:
+        return ""
+    return "NVIDIA A100" if gpu.startswith("A100") else f"NVIDIA {gpu}"
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIrefreshtest0001")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(source, "PAGE", 4)  # DescribeInstanceTypes in pages of 4: NextToken
+
+
+@pytest.fixture
+def api() -> Iterator[AlicloudEndpoint]:
+    with AlicloudEndpoint(_seed()) as server:
+        yield server
+
+
+def _run(argv: list[str]) -> list[str]:
+    parser = argparse.ArgumentParser(prog="infra catalog refresh")
+    configure(parser)
+    args = parser.parse_args(argv)
+    lines: list[str] = []
+    assert args.handler(args, lines.append) == 0
+    return lines
+
+
+def _argv(url: str, out: Path) -> list[str]:
+    regions = [a for r in REGIONS for a in ("--region", r)]
+    return ["--cloud", CLOUD, *regions, "--out", str(out), "--endpoint", f"alicloud={url}"]
+
+
+def test_refresh_reads_types_availability_and_prices(api: AlicloudEndpoint, tmp_path: Path) -> None:
+    lines = _run(_argv(api.url, tmp_path))
+    types = len({o["instance_type"] for o in _seed()["offers"]})
+    assert api.calls()["POST DescribeInstanceTypes"] >= len(REGIONS) * (types // 4)
+    assert f"+ {ADDED[0]} {ADDED[1]}" in lines
+    assert f"- {CLOSED[0]} {CLOSED[1]}" in lines
+    assert any(
+        line.startswith(f"~ {RAISED[0]} {RAISED[1]}:") and "+30.0 %" in line for line in lines
+    )
+    assert not any(line.startswith(f"~ {NUDGED[0]} ") for line in lines)
+    assert lines[-2] == "alicloud: 1 added, 1 removed, 1 price changes over 5 %"
+
+    catalog = Catalog.from_directory(tmp_path, [CLOUD])
+    old = default_catalog()
+    added = catalog.offer(CLOUD, *ADDED)
+    assert added is not None
+    assert added.gpu == "A100-40GB" and added.gpus == 1 and added.gpu_memory_gib == 40
+    assert added.price_usd_hour == 4.21
+    ex = catalog.offer(CLOUD, "ecs.ebmgn7ex.32xlarge", "cn-beijing")
+    assert ex is not None and ex == old.offer(CLOUD, "ecs.ebmgn7ex.32xlarge", "cn-beijing")
+    assert ex.rdma == "erdma" and ex.rdma_gbps == 160  # kept: the API gives no Gbit/s
+    untouched = "cn-shanghai"
+    assert catalog.find(cloud=CLOUD, region=untouched) == old.find(cloud=CLOUD, region=untouched)
+    cpu = [o for o in old.find(cloud=CLOUD, region=REGIONS[0]) if not o.gpu]
+    assert cpu and all(catalog.offer(CLOUD, o.instance_type, REGIONS[0]) == o for o in cpu)
+
+
+def test_a_region_priced_in_another_currency_writes_nothing(tmp_path: Path) -> None:
+    with AlicloudEndpoint(_seed(currency="CNY")) as server, pytest.raises(CatalogError) as caught:
+        _run(_argv(server.url, tmp_path))
+    message = str(caught.value)
+    assert message.startswith(f"refresh: alicloud/{REGIONS[1]}: DescribePrice answers in CNY")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_region_names_it(api: AlicloudEndpoint, tmp_path: Path) -> None:
+    api.fail_next("DescribeAvailableResource", 403, "Forbidden.RAM", "User not authorized")
+    with pytest.raises(CatalogError) as caught:
+        _run(_argv(api.url, tmp_path))
+    message = str(caught.value)
+    assert message.startswith(f"refresh: alicloud/{REGIONS[0]}: ") and "Forbidden.RAM" in message
+    assert SECRET not in message and "\n" not in message
+    assert list(tmp_path.iterdir()) == []
