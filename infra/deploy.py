@@ -21,6 +21,7 @@ from infra.catalog import Catalog
 from infra.clouds import CLOUDS, Cloud
 from infra.clouds.base import SyncJob, sync_job
 from infra.clouds.dr_inputs import DrCluster
+from infra.clouds.gpu_addons import HelmRelease
 from infra.dr.data import CHECKPOINT_PREFIX, data_paths, sync_job_name
 from infra.dr.terraform import DrModuleCall, dr_module_calls
 from infra.inputs import cluster_module_inputs
@@ -86,6 +87,11 @@ class DeployedStack:
     sync_jobs: Mapping[str, tuple[SyncJob, ...]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    # Cluster -> the pinned Helm releases of its GPU software (Cloud.gpu_software), for its
+    # add-ons root and the Pulumi program; clusters without GPU pools are absent.
+    gpu_addons: Mapping[str, tuple[HelmRelease, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @property
     def name(self) -> str:
@@ -139,7 +145,13 @@ def deploy_plan(stack: ResolvedStack, catalog: Catalog) -> DeployedStack:
         dr_state=locations.get(DR_ROOT) if calls else None,
         state_backends=state_backends(stack),
         sync_jobs=MappingProxyType(_sync_jobs(stack, clusters)),
+        gpu_addons=MappingProxyType(_gpu_addons(clusters)),
     )
+
+
+def _gpu_addons(clusters: tuple[DeployedCluster, ...]) -> dict[str, tuple[HelmRelease, ...]]:
+    found = {c.name: c.cloud.gpu_software().releases(c.dr_cluster()) for c in clusters}
+    return {name: releases for name, releases in found.items() if releases}
 
 
 def _sync_jobs(

@@ -277,7 +277,8 @@ def test_atlantis_yaml_goes_with_the_terraform_target(tmp_path: Path) -> None:
     assert not (out / "atlantis.yaml").exists()
     render_stacks(stacks, out, ["terraform"], default_catalog())
     first = (out / "atlantis.yaml").read_text()
-    assert len(yaml.safe_load(first)["projects"]) == 2
+    # _global, the cluster and its GPU software add-ons root
+    assert len(yaml.safe_load(first)["projects"]) == 3
     render_stacks(stacks, out, ["dr"], default_catalog())  # another target: carried as it is
     assert (out / "atlantis.yaml").read_text() == first
     assert "atlantis.yaml" in json.loads((out / "manifest.json").read_text())["files"]

@@ -74,6 +74,11 @@ def rendered(llm_train: DeployedStack) -> tuple[dict[str, str], tuple[Any, ...]]
     return addons_files(llm_train)
 
 
+def _sync_roots(files: Mapping[str, str], roots: Any) -> list[Any]:
+    """The add-ons roots that call the sync module (the others hold GPU software only)."""
+    return [r for r in roots if f"{r.path}/main.tf" in files]
+
+
 def _module_call(files: Mapping[str, str], root: str) -> dict[str, Any]:
     (call,) = _parse(files[f"{root}/main.tf"])["module"]
     body: dict[str, Any] = call["checkpoint_sync"]
@@ -105,7 +110,9 @@ def test_every_sync_path_of_llm_train_has_one_cron_job_in_its_target(
         ("ali-bj", "aws-usw2"),
     }
     jobs_by_target = {
-        root.cluster: _module_call(files, root.path)["jobs"] for root in roots if root.cluster
+        root.cluster: _module_call(files, root.path)["jobs"]
+        for root in roots
+        if root.cluster and f"{root.path}/main.tf" in files
     }
     assert sum(len(jobs) for jobs in jobs_by_target.values()) == len(paths)
     for path in paths:
@@ -142,7 +149,7 @@ def test_the_stores_are_the_ones_the_cluster_modules_create(llm_train: DeployedS
 
 def test_no_credential_is_rendered(rendered: tuple[dict[str, str], tuple[Any, ...]]) -> None:
     files, roots = rendered
-    for root in roots:
+    for root in _sync_roots(files, roots):
         for job in _module_call(files, root.path)["jobs"].values():
             for key in job["remotes"]:
                 remote = next(
@@ -165,12 +172,12 @@ def test_each_add_ons_root_follows_its_cluster_and_keeps_state_beside_it(
     llm_train: DeployedStack, rendered: tuple[dict[str, str], tuple[Any, ...]]
 ) -> None:
     files, roots = rendered
-    assert [r.path for r in roots] == [
+    assert [r.path for r in _sync_roots(files, roots)] == [
         "terraform/llm-train/aws-use1_addons",
         "terraform/llm-train/aws-usw2_addons",
         "terraform/llm-train/az-eus_addons",
     ]
-    for root in roots:
+    for root in _sync_roots(files, roots):
         assert root.cluster is not None
         cluster = llm_train.cluster(root.cluster)
         assert (root.cloud, root.region) == (cluster.cloud.name, cluster.region)
@@ -192,7 +199,8 @@ def test_each_add_ons_root_follows_its_cluster_and_keeps_state_beside_it(
         }
         providers = _parse(files[f"{root.path}/providers.tf"])
         local_names = {name for block in providers["provider"] for name in block}
-        assert local_names == {cluster.cloud.terraform_provider.name, "kubernetes"}
+        helm = {"helm"} if f"{root.path}/gpu.tf" in files else set()
+        assert local_names == {cluster.cloud.terraform_provider.name, "kubernetes", *helm}
         assert providers["data"], "the kubernetes provider finds the cluster by name"
 
 
@@ -202,7 +210,7 @@ def test_the_root_and_the_module_pin_the_same_kubernetes_provider(
     files, roots = rendered
     (module_terraform,) = _parse((MODULE / "versions.tf").read_text())["terraform"]
     module_pin = module_terraform["required_providers"][0]["kubernetes"]
-    for root in roots:
+    for root in _sync_roots(files, roots):
         (root_terraform,) = _parse(files[f"{root.path}/versions.tf"])["terraform"]
         pin = root_terraform["required_providers"][0]["kubernetes"]
         assert (
@@ -251,7 +259,8 @@ def test_native_replication_and_stateless_pairs_get_no_add_ons_root(
         {"east": ["az"]}, east=("aws", "us-east-1", True), az=("azure", "eastus", False)
     )
     for stack in (replicated, stateless, examples["research-sandbox"]):
-        assert addons_files(deploy_plan(stack, default_catalog())) == ({}, ()), stack.name
+        files, roots = addons_files(deploy_plan(stack, default_catalog()))
+        assert _sync_roots(files, roots) == [], stack.name
 
 
 def test_a_second_target_on_the_same_cloud_is_synced(examples: dict[str, ResolvedStack]) -> None:
@@ -418,7 +427,7 @@ def test_the_module_accepts_what_infra_renders(
 ) -> None:
     files, roots = rendered
     jobs: dict[str, Any] = {}
-    for root in roots:
+    for root in _sync_roots(files, roots):
         jobs.update(_module_call(files, root.path)["jobs"])
     assert _validate(tmp_path, jobs=jobs) is None
 

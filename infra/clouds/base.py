@@ -14,12 +14,15 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from infra.catalog import Offer
 from infra.clouds.dr_inputs import DrCluster, DrInputs
 from infra.drill.api import DrillAdapter
 from infra.values import Block, Value
+
+if TYPE_CHECKING:  # infra.clouds.gpu_addons imports nothing of this module's
+    from infra.clouds.gpu_addons import GpuSoftware
 
 # Kubernetes object-name rules, shared by every managed service (RFC 1123 label). Anchored with
 # \A and \Z, not ^ and $ (which accepts a trailing newline), so match and fullmatch agree.
@@ -289,6 +292,14 @@ class Cloud(ABC):
 
     def __repr__(self) -> str:
         return f"<cloud {self.name}>"
+
+    # -- GPU software ------------------------------------------------------------------------
+    def gpu_software(self) -> GpuSoftware:
+        """What this cloud installs on a cluster's GPU pools (device plugins, DCGM exporter,
+        managed add-ons): ``GPU`` of ``infra/clouds/<cloud>/gpu.py``, imported on first use."""
+        package = type(self).__module__.rpartition(".")[0]
+        gpu: GpuSoftware = importlib.import_module(f"{package}.gpu").GPU
+        return gpu
 
 
 # -- checkpoint sync jobs ------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from infra.deploy import DeployedStack
 from infra.dr.terraform import DrModuleCall, RootVariable
 from infra.errors import InfraError
 from infra.pulumi.dr import dr_document
-from infra.pulumi.sync import PULUMI_KUBERNETES_REQUIREMENT, sync_document
+from infra.pulumi.sync import PULUMI_KUBERNETES_REQUIREMENT, addons_document, sync_document
 
 __all__ = [
     "PULUMI_REQUIREMENT",
@@ -238,6 +238,8 @@ def stack_document(plan: DeployedStack) -> dict[str, object]:
         **dr_document(plan.dr_calls),
         # The add-ons roots' checkpoint sync jobs; absent when there are none.
         **({"sync": sync} if (sync := sync_document(plan)) else {}),
+        # The add-ons roots' GPU software (Helm releases); absent when no cluster has GPUs.
+        **({"addons": addons} if (addons := addons_document(plan)) else {}),
     }
 
 
@@ -264,7 +266,7 @@ def pulumi_files(
     requirements += [
         cloud.pulumi_requirement for cloud in sorted(plan.clouds, key=lambda c: c.name)
     ]
-    if sync_document(plan):
+    if sync_document(plan) or addons_document(plan):
         requirements.append(PULUMI_KUBERNETES_REQUIREMENT)
     return {
         f"{base}/Pulumi.yaml": env.get_template("pulumi/Pulumi.yaml.j2").render(context),

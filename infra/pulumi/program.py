@@ -31,7 +31,7 @@ from infra.clouds.component import CloudComponents, GpuClusterComponent
 from infra.clouds.dr_inputs import DrCluster
 from infra.errors import InfraError
 from infra.pulumi.dr import ConfigVariable, DrCall, load_dr_calls
-from infra.pulumi.sync import SyncCall, load_sync_calls
+from infra.pulumi.sync import AddonsCall, SyncCall, load_addons_calls, load_sync_calls
 from infra.values import Value
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "create_checkpoint_sync",
     "create_clusters",
     "create_disaster_recovery",
+    "create_gpu_software",
     "create_stack",
     "load_stack_document",
 ]
@@ -74,6 +75,7 @@ class StackDocument:
     clusters: tuple[ClusterDocument, ...]
     dr: tuple[DrCall, ...] = ()
     sync: tuple[SyncCall, ...] = ()
+    addons: tuple[AddonsCall, ...] = ()
 
 
 def load_stack_document(path: Path) -> StackDocument:
@@ -98,6 +100,7 @@ def load_stack_document(path: Path) -> StackDocument:
         clusters,
         load_dr_calls(data),
         load_sync_calls(data),
+        load_addons_calls(data),
     )
 
 
@@ -187,35 +190,56 @@ def create_disaster_recovery(document: StackDocument) -> dict[str, pulumi.Compon
     return created
 
 
-def create_checkpoint_sync(
+def _kubernetes_providers(
     document: StackDocument, clusters: Mapping[str, GpuClusterComponent]
-) -> dict[str, pulumi.ComponentResource]:
-    """One kubernetes provider and one ``infra:dr:CheckpointSync`` per add-ons root: the sync
-    jobs in each target cluster, on the API of its cluster component."""
-    if not document.sync:
-        return {}
-    # Imported here: pulumi-kubernetes is needed only by stacks with sync jobs.
-    from infra.clouds.checkpoint_sync import (  # noqa: PLC0415
-        CheckpointSyncArgs,
-        CheckpointSyncComponent,
-        kubernetes_provider,
+) -> dict[str, tuple[DrCluster, pulumi.ProviderResource]]:
+    """One kubernetes provider ``<cluster>-kubernetes`` per cluster with an add-ons root (sync
+    jobs or GPU software), on the API of its cluster component, as that root's providers."""
+    wanted = dict.fromkeys(
+        [*(c.target for c in document.sync), *(a.cluster for a in document.addons)]
     )
+    if not wanted:
+        return {}
+    # Imported here: pulumi-kubernetes is needed only by stacks with an add-ons root.
+    from infra.clouds.checkpoint_sync import kubernetes_provider  # noqa: PLC0415
 
     by_name = {c.name: c for c in document.clusters}
-    created: dict[str, pulumi.ComponentResource] = {}
-    for call in document.sync:
-        cluster = by_name.get(call.target)
-        if cluster is None or call.target not in clusters:
-            raise InfraError(f"stack.json: sync target {call.target!r} is not a cluster")
+    providers: dict[str, tuple[DrCluster, pulumi.ProviderResource]] = {}
+    for name in wanted:
+        cluster = by_name.get(name)
+        if cluster is None or name not in clusters:
+            raise InfraError(f"stack.json: add-ons cluster {name!r} is not a cluster")
         # The inputs are stack.json's JSON values: Values.
         inputs = cast(Mapping[str, Value], cluster.inputs)
         target = DrCluster(cluster.name, str(inputs["name"]), cluster.region, inputs)
-        entries = (
-            CLOUDS[cluster.cloud].checkpoint_sync().pulumi_kubeconfig(clusters[call.target], target)
-        )
+        entries = CLOUDS[cluster.cloud].checkpoint_sync().pulumi_kubeconfig(clusters[name], target)
         if not isinstance(entries, pulumi.Output):
             raise InfraError(f"{cluster.cloud}: pulumi_kubeconfig did not return an Output")
-        provider = kubernetes_provider(f"{call.target}-kubernetes", target.resource, entries)
+        providers[name] = (
+            target,
+            kubernetes_provider(f"{name}-kubernetes", target.resource, entries),
+        )
+    return providers
+
+
+def create_checkpoint_sync(
+    document: StackDocument,
+    clusters: Mapping[str, GpuClusterComponent],
+    providers: Mapping[str, tuple[DrCluster, pulumi.ProviderResource]] | None = None,
+) -> dict[str, pulumi.ComponentResource]:
+    """One ``infra:dr:CheckpointSync`` per target with sync jobs, on the kubernetes provider of
+    its cluster component."""
+    if not document.sync:
+        return {}
+    from infra.clouds.checkpoint_sync import (  # noqa: PLC0415
+        CheckpointSyncArgs,
+        CheckpointSyncComponent,
+    )
+
+    providers = providers if providers is not None else _kubernetes_providers(document, clusters)
+    created: dict[str, pulumi.ComponentResource] = {}
+    for call in document.sync:
+        _, provider = providers[call.target]
         component = CheckpointSyncComponent(
             f"{call.target}-checkpoint-sync",
             CheckpointSyncArgs.from_document(call.namespace, call.jobs),
@@ -227,9 +251,37 @@ def create_checkpoint_sync(
     return created
 
 
+def create_gpu_software(
+    document: StackDocument,
+    clusters: Mapping[str, GpuClusterComponent],
+    providers: Mapping[str, tuple[DrCluster, pulumi.ProviderResource]] | None = None,
+) -> dict[str, pulumi.ComponentResource]:
+    """One ``infra:gpu:GpuSoftware`` per cluster with GPU software (its add-ons root's gpu.tf),
+    on the same kubernetes provider as its sync jobs."""
+    if not document.addons:
+        return {}
+    from infra.clouds.gpu_software import GpuSoftwareComponent  # noqa: PLC0415
+
+    providers = providers if providers is not None else _kubernetes_providers(document, clusters)
+    created: dict[str, pulumi.ComponentResource] = {}
+    for call in document.addons:
+        _, provider = providers[call.cluster]
+        component = GpuSoftwareComponent(
+            f"{call.cluster}-gpu-software",
+            call.releases,
+            pulumi.ResourceOptions(providers=[provider]),
+        )
+        pulumi.export(f"{call.cluster}_gpu_software", component.outputs())
+        created[call.cluster] = component
+    return created
+
+
 def create_stack(document: StackDocument) -> None:
     """Everything the Terraform roots of the stack deploy: the clusters, the DR pieces, then
-    the checkpoint sync jobs in the failover targets."""
+    each add-ons root's pieces (checkpoint sync jobs, GPU software) on one kubernetes provider
+    per cluster."""
     clusters = create_clusters(document)
     create_disaster_recovery(document)
-    create_checkpoint_sync(document, clusters)
+    providers = _kubernetes_providers(document, clusters)
+    create_checkpoint_sync(document, clusters, providers)
+    create_gpu_software(document, clusters, providers)

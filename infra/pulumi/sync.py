@@ -19,7 +19,10 @@ from infra.errors import InfraError
 
 __all__ = [
     "PULUMI_KUBERNETES_REQUIREMENT",
+    "AddonsCall",
     "SyncCall",
+    "addons_document",
+    "load_addons_calls",
     "load_sync_calls",
     "sync_document",
 ]
@@ -61,4 +64,34 @@ def load_sync_calls(data: Mapping[str, Any]) -> tuple[SyncCall, ...]:
     except (KeyError, TypeError, AttributeError) as exc:
         raise InfraError(
             f"stack.json: malformed sync entry ({exc!r}); re-render the stack"
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class AddonsCall:
+    """The GPU software of one cluster: the Helm releases its add-ons root renders."""
+
+    cluster: str
+    releases: tuple[Mapping[str, Any], ...]  # HelmRelease.record()
+
+
+def addons_document(plan: DeployedStack) -> list[dict[str, object]]:
+    """The ``addons`` entry of ``stack.json``: clusters with GPU software, in stack order."""
+    return [
+        {"cluster": c.name, "releases": [r.record() for r in plan.gpu_addons[c.name]]}
+        for c in plan.clusters
+        if c.name in plan.gpu_addons
+    ]
+
+
+def load_addons_calls(data: Mapping[str, Any]) -> tuple[AddonsCall, ...]:
+    """The GPU software entries of a ``stack.json`` document (``()`` when it has none)."""
+    try:
+        return tuple(
+            AddonsCall(str(c["cluster"]), tuple(dict(r) for r in c["releases"]))
+            for c in data.get("addons") or ()
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InfraError(
+            f"stack.json: malformed addons entry ({exc!r}); re-render the stack"
         ) from None

@@ -1,10 +1,18 @@
-"""Terraform add-ons roots: ``terraform/<stack>/<cluster>_addons/`` for every failover target that
-receives a checkpoint sync job.
+"""Terraform add-ons roots: ``terraform/<stack>/<cluster>_addons/`` for every cluster with GPU
+pools (the GPU software that makes its GPUs and RDMA interfaces schedulable and watched:
+:mod:`infra.clouds.gpu_addons`, ``Cloud.gpu_software()``) and every failover target that receives
+a checkpoint sync job. A CPU-only cluster without sync jobs has none: nothing to install.
+
+GPU software: one ``helm_release`` per pinned chart (values in ``locals``), the cloud's managed
+add-ons, and the GPU alert rules as a ConfigMap (docs/gpu-software.md), on the ``helm`` provider
+(hashicorp/helm 3.x: ``kubernetes = { ... }`` is an attribute since 3.0) configured like the
+``kubernetes`` one, from the same data sources.
 
 A failover pair of kind "sync" (:mod:`infra.dr.data`: another cloud, or a second target on the
 same cloud) has no cloud replication; its checkpoints are copied by a CronJob in the *target*
 cluster, the side that must be healthy for the failover. Such a target gets a root of its own,
-beside its cluster root, that calls ``modules/checkpoint-sync`` once with one job per source:
+beside its cluster root, that calls ``modules/checkpoint-sync`` once with one job per source.
+Every add-ons root is:
 
 - ``<cluster>_addons`` (underscore: cluster names have none, so it cannot collide with one);
 - the cloud's provider in the cluster's region, and the ``kubernetes`` provider reaching the
@@ -24,6 +32,13 @@ from collections.abc import Sequence
 from infra.clouds import Cloud
 from infra.clouds.base import ProviderSource, SyncJob
 from infra.clouds.dr_inputs import DrCluster
+from infra.clouds.gpu_addons import (
+    ALERT_RULES_CONFIG_MAP,
+    MONITORING_NAMESPACE,
+    RULES_FILE,
+    HelmRelease,
+    alert_rules_yaml,
+)
 from infra.deploy import GLOBAL_ROOT, DeployedCluster, DeployedStack
 from infra.dr.data import SYNC_NAMESPACE
 from infra.errors import InfraError
@@ -33,6 +48,7 @@ from infra.terraform.hcl import Block, Raw, Value, document
 
 __all__ = [
     "ADDONS_SUFFIX",
+    "HELM_PROVIDER",
     "KUBERNETES_PROVIDER",
     "SYNC_MODULE",
     "addons_files",
@@ -43,7 +59,11 @@ ADDONS_SUFFIX = "_addons"
 SYNC_MODULE = "checkpoint-sync"
 # modules/checkpoint-sync/versions.tf pins the same range (tests/test_sync.py checks it).
 KUBERNETES_PROVIDER = ProviderSource("kubernetes", "hashicorp/kubernetes", ">= 3.0.0, < 4.0.0")
+# hashicorp/helm 3.x (3.0.0 made ``kubernetes`` an attribute: ``kubernetes = { host = ... }``;
+# terraform-provider-helm docs/guides/v3-upgrade-guide.md).
+HELM_PROVIDER = ProviderSource("helm", "hashicorp/helm", ">= 3.0.0, < 4.0.0")
 _MODULE_LABEL = "checkpoint_sync"
+_NAMESPACE_LABEL = "gpu_monitoring"
 # modules/checkpoint-sync's credentials_secret_name default, which the roots keep.
 CREDENTIALS_SECRET = "infra-checkpoint-sync"
 
@@ -54,75 +74,224 @@ def addons_root_name(cluster: str) -> str:
 
 
 def addons_files(plan: DeployedStack) -> tuple[dict[str, str], tuple[Root, ...]]:
-    """Every file of the stack's add-ons roots and the module they call, and the roots; nothing
-    for a stack whose failover pairs are all replicated natively or stateless."""
-    jobs = plan.sync_jobs
-    if not jobs:
-        return {}, ()
+    """Every file of the stack's add-ons roots (and the sync module, when a root calls it), and
+    the roots; nothing for a stack of CPU-only clusters without sync jobs."""
     base = f"terraform/{plan.name}"
     files: dict[str, str] = {}
     roots: list[Root] = []
     for cluster in plan.clusters:
-        target_jobs = jobs.get(cluster.name)
-        if not target_jobs:
+        target_jobs = plan.sync_jobs.get(cluster.name, ())
+        addons = plan.gpu_addons.get(cluster.name, ())
+        extra = cluster.cloud.gpu_software().managed_addons(cluster.dr_cluster())
+        if not (target_jobs or addons or extra):
             continue
         path = f"{base}/{addons_root_name(cluster.name)}"
-        files.update(_addons_root(plan, cluster, target_jobs, path))
+        files.update(_addons_root(plan, cluster, target_jobs, addons, path))
         sources = dict.fromkeys(f"{base}/{job.source_cluster}" for job in target_jobs)
         depends = (f"{base}/{GLOBAL_ROOT}", f"{base}/{cluster.name}", *sources)
         roots.append(
             Root(path, plan.name, cluster.name, cluster.cloud.name, cluster.region, depends)
         )
-    files.update(module_files(SYNC_MODULE))
+    if plan.sync_jobs:
+        files.update(module_files(SYNC_MODULE))
     return files, tuple(roots)
 
 
 def _addons_root(
-    plan: DeployedStack, cluster: DeployedCluster, jobs: Sequence[SyncJob], path: str
+    plan: DeployedStack,
+    cluster: DeployedCluster,
+    jobs: Sequence[SyncJob],
+    addons: Sequence[HelmRelease],
+    path: str,
 ) -> dict[str, str]:
     cloud = cluster.cloud
     target = cluster.dr_cluster()
-    module = Block(
-        "module",
-        (_MODULE_LABEL,),
-        (
-            ("source", relative_module(SYNC_MODULE)),
-            ("namespace", SYNC_NAMESPACE),
-            ("jobs", {job.name: job.module_input() for job in jobs}),
-        ),
-    )
-    output = Block(
-        "output",
-        (_MODULE_LABEL,),
-        (
-            ("description", "The sync jobs' namespace, service account and CronJobs."),
-            ("value", Raw(f"module.{_MODULE_LABEL}")),
-        ),
-    )
-    return {
+    kubernetes = _kubernetes(cloud, target)
+    helm = (_helm_provider(kubernetes),) if addons else ()
+    files = {
         f"{path}/versions.tf": header(plan, "Terraform and provider versions.")
-        + document([_versions(cloud)]),
+        + document([_versions(cloud, helm=bool(addons))]),
         f"{path}/providers.tf": header(
             plan,
             f"{cloud.title} provider for {cluster.region}, and the Kubernetes API of\n"
             f"# {cluster.resource}, found by name (the cluster root applies first). Its API is\n"
             "# private: run this root from a network that reaches it.",
         )
-        + document([cloud.provider_block(cluster.region), *_kubernetes(cloud, target)]),
+        + document([cloud.provider_block(cluster.region), *kubernetes, *helm]),
         f"{path}/backend.tf": header(
             plan, f"Remote state with locking, in the backend of the {cluster.name} root."
         )
         + document([Block("terraform", (), (_backend(plan, cluster),))]),
-        f"{path}/main.tf": header(plan, _main_text(cluster, jobs)) + document([module]),
-        f"{path}/outputs.tf": header(plan, "Outputs for people and other roots.")
-        + document([output]),
     }
+    outputs: list[Block] = []
+    if jobs:
+        module = Block(
+            "module",
+            (_MODULE_LABEL,),
+            (
+                ("source", relative_module(SYNC_MODULE)),
+                ("namespace", SYNC_NAMESPACE),
+                ("jobs", {job.name: job.module_input() for job in jobs}),
+            ),
+        )
+        files[f"{path}/main.tf"] = header(plan, _main_text(cluster, jobs)) + document([module])
+        outputs.append(
+            Block(
+                "output",
+                (_MODULE_LABEL,),
+                (
+                    ("description", "The sync jobs' namespace, service account and CronJobs."),
+                    ("value", Raw(f"module.{_MODULE_LABEL}")),
+                ),
+            )
+        )
+    gpu_blocks = (*_gpu_blocks(addons), *cloud.gpu_software().managed_addons(target))
+    if gpu_blocks:
+        notes = cloud.gpu_software().notes(target)
+        files[f"{path}/gpu.tf"] = header(plan, _gpu_text(cluster, addons, notes)) + document(
+            list(gpu_blocks)
+        )
+        outputs.append(
+            Block(
+                "output",
+                ("gpu_software",),
+                (
+                    ("description", "The GPU software releases: chart and version by name."),
+                    (
+                        "value",
+                        {
+                            r.name: {
+                                "chart": r.chart,
+                                "version": r.version,
+                                "namespace": r.namespace,
+                            }
+                            for r in addons
+                        },
+                    ),
+                ),
+            )
+        )
+    files[f"{path}/outputs.tf"] = header(plan, "Outputs for people and other roots.") + document(
+        outputs
+    )
+    return files
 
 
-def _versions(cloud: Cloud) -> Block:
+def _helm_provider(kubernetes: Sequence[Block]) -> Block:
+    """``provider "helm"`` reaching the API exactly as the ``kubernetes`` provider does: its
+    arguments (and its ``exec`` block) as the 3.x ``kubernetes`` attribute object."""
+    provider = next(b for b in kubernetes if b.type == "provider")
+    settings: dict[str, Value] = {}
+    for item in provider.body:
+        if isinstance(item, Block):
+            settings[item.type] = {i[0]: i[1] for i in item.body if not isinstance(i, Block)}
+        else:
+            settings[item[0]] = item[1]
+    return Block("provider", ("helm",), (("kubernetes", settings),))
+
+
+def _local_name(release: HelmRelease) -> str:
+    return release.name.replace("-", "_")
+
+
+def _gpu_blocks(addons: Sequence[HelmRelease]) -> tuple[Block, ...]:
+    """The releases (values in ``locals``), the monitoring namespace and the alert rules."""
+    if not addons:
+        return ()
+    blocks: list[Block] = [
+        Block("locals", (), tuple((f"{_local_name(r)}_values", r.values) for r in addons))
+    ]
+    monitoring = any(r.namespace == MONITORING_NAMESPACE for r in addons)
+    namespace_ref = Raw(f"kubernetes_namespace_v1.{_NAMESPACE_LABEL}.metadata[0].name")
+    if monitoring:
+        blocks.append(
+            Block(
+                "resource",
+                ("kubernetes_namespace_v1", _NAMESPACE_LABEL),
+                (
+                    Block(
+                        "metadata",
+                        (),
+                        (
+                            ("name", MONITORING_NAMESPACE),
+                            ("labels", {"app.kubernetes.io/managed-by": "infra"}),
+                        ),
+                    ),
+                ),
+            )
+        )
+    for release in addons:
+        namespace: Value = (
+            namespace_ref if release.namespace == MONITORING_NAMESPACE else (release.namespace)
+        )
+        blocks.append(
+            Block(
+                "resource",
+                ("helm_release", _local_name(release)),
+                (
+                    ("name", release.name),
+                    ("repository", release.repository),
+                    ("chart", release.chart),
+                    ("version", release.version),
+                    ("namespace", namespace),
+                    ("values", [Raw(f"yamlencode(local.{_local_name(release)}_values)")]),
+                    ("wait", True),
+                    ("atomic", True),
+                ),
+            )
+        )
+    if monitoring:
+        blocks.append(
+            Block(
+                "resource",
+                ("kubernetes_config_map_v1", "gpu_alert_rules"),
+                (
+                    Block(
+                        "metadata",
+                        (),
+                        (
+                            ("name", ALERT_RULES_CONFIG_MAP),
+                            ("namespace", namespace_ref),
+                            (
+                                "labels",
+                                {
+                                    "app.kubernetes.io/managed-by": "infra",
+                                    "prometheus-rules": "gpu-health",
+                                },
+                            ),
+                        ),
+                    ),
+                    ("data", {RULES_FILE: alert_rules_yaml()}),
+                ),
+            )
+        )
+    return tuple(blocks)
+
+
+def _gpu_text(cluster: DeployedCluster, addons: Sequence[HelmRelease], notes: Sequence[str]) -> str:
+    """gpu.tf's header: what is installed, and where the alert rules go."""
+    lines = [
+        f"GPU software in {cluster.name} (docs/gpu-software.md): pinned Helm charts on its GPU",
+        "pools, and the cloud's managed add-ons.",
+        "",
+        *(f"  {r.name}: {r.repository} {r.chart} {r.version}, in {r.namespace}" for r in addons),
+    ]
+    if any(r.namespace == MONITORING_NAMESPACE for r in addons):
+        lines += [
+            "",
+            f"GPU health alert rules: ConfigMap {ALERT_RULES_CONFIG_MAP} in {MONITORING_NAMESPACE},",
+            f"key {RULES_FILE}; mount it in the Prometheus that scrapes dcgm-exporter.",
+        ]
+    if notes:
+        lines += ["", *notes]
+    return "\n# ".join(lines).replace("# \n", "#\n")
+
+
+def _versions(cloud: Cloud, *, helm: bool) -> Block:
+    providers = (cloud.terraform_provider, KUBERNETES_PROVIDER, *((HELM_PROVIDER,) if helm else ()))
     required = sorted(
         (provider.name, {"source": provider.source, "version": provider.version})
-        for provider in (cloud.terraform_provider, KUBERNETES_PROVIDER)
+        for provider in providers
     )
     body: tuple[tuple[str, Value], ...] = tuple((name, spec) for name, spec in required)
     return Block(

@@ -107,6 +107,9 @@ def terraform_inventory(render_dir: Path, stack: str) -> Inventory:
     """The inventory of ``render_dir/terraform/<stack>/``, by the modules' semantics."""
     inventory = empty()
     for root in sorted((render_dir / "terraform" / stack).iterdir()):
+        # An add-ons root with GPU software only has no main.tf (its releases are in gpu.tf).
+        if not (root / "main.tf").is_file():
+            continue
         for call in module_calls(root / "main.tf").values():
             module = Path(call["source"]).name
             if module.endswith("-gpu-cluster"):

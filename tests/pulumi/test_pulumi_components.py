@@ -191,9 +191,12 @@ def test_every_resource_uses_its_clusters_explicit_provider(
     # One per cluster, and one per (cloud, region) DR call: never the default provider.
     wanted = {f"{c['name']}-{c['cloud']}": c["region"] for c in clusters}
     wanted |= {f"{c['label'].replace('_', '-')}-provider": c["region"] for c in dr_calls}
-    # And one kubernetes provider per target of checkpoint sync jobs, on its cluster's API.
-    sync_targets = [c["target"] for c in stack_json(rendered, stack).get("sync", [])]
-    wanted |= {f"{target}-kubernetes": None for target in sync_targets}
+    # And one kubernetes provider per cluster with an add-ons root (checkpoint sync jobs or GPU
+    # software), on its cluster's API.
+    document = stack_json(rendered, stack)
+    sync_targets = [c["target"] for c in document.get("sync", [])]
+    gpu_clusters = [c["cluster"] for c in document.get("addons", [])]
+    wanted |= {f"{target}-kubernetes": None for target in (*sync_targets, *gpu_clusters)}
     assert sorted(p.name for p in providers) == sorted(wanted)
     for provider in providers:
         if provider.type == "pulumi:providers:kubernetes":
@@ -223,10 +226,10 @@ def test_every_resource_uses_its_clusters_explicit_provider(
 def test_children_are_parented_to_their_component(
     stack: str, programs: dict[str, Recorder]
 ) -> None:
-    # Cloud resources live in a component of infra (a cluster, DR or checkpoint sync component,
+    # Cloud resources live in a component of infra (a cluster, DR, checkpoint sync or GPU software component,
     # or one of their parts: network, node pools, storage...); each part lives in its cluster or
     # DR component.
-    tops = (":GpuCluster", ":DisasterRecovery", ":CheckpointSync")
+    tops = (":GpuCluster", ":DisasterRecovery", ":CheckpointSync", ":GpuSoftware")
     for urn in programs[stack].urns:
         types = urn.split("::")[2].split("$")
         if types[-1].startswith("pulumi:providers:") or types[-1].endswith(tops):

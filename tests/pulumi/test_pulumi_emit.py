@@ -143,13 +143,15 @@ def test_requirements_pin_infra_and_only_the_providers_used(stack: str, rendered
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
     clouds = sorted({c["cloud"] for c in stack_json(rendered, stack)["clusters"]})
     infra = infra_requirement()
-    # pulumi-kubernetes only for a stack with checkpoint sync jobs.
-    sync = [PULUMI_KUBERNETES_REQUIREMENT] if stack_json(rendered, stack).get("sync") else []
+    # pulumi-kubernetes only for a stack with checkpoint sync jobs or GPU software.
+    document = stack_json(rendered, stack)
+    kube = document.get("sync") or document.get("addons")
+    sync = [PULUMI_KUBERNETES_REQUIREMENT] if kube else []
     assert (
         lines
         == [infra.line, PULUMI_REQUIREMENT] + [CLOUDS[c].pulumi_requirement for c in clouds] + sync
     )
-    assert bool(sync) == (stack != "research-sandbox")
+    assert sync  # every example has GPU software, and those with DR sync jobs
     assert f"# {infra.origin}\n{infra.line}\n" in text
 
 

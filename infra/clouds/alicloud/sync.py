@@ -22,11 +22,11 @@ from infra.clouds.base import CheckpointSync
 from infra.clouds.dr_inputs import DrCluster
 from infra.values import Block, Raw
 
-__all__ = ["SYNC", "AlicloudSync"]
+__all__ = ["CLUSTERS_DATA", "CLUSTERS_LABEL", "SYNC", "AlicloudSync"]
 
-_CLUSTERS = "alicloud_cs_managed_kubernetes_clusters"
+CLUSTERS_DATA = "alicloud_cs_managed_kubernetes_clusters"
 _CREDENTIAL = "alicloud_cs_cluster_credential"
-_LABEL = "cluster"
+CLUSTERS_LABEL = "cluster"
 # The client certificate lives this long: long enough for one plan and apply.
 _CREDENTIAL_MINUTES = 60
 
@@ -66,19 +66,19 @@ class AlicloudSync(CheckpointSync):
         # Cluster names are lowercase letters, digits and "-": nothing to escape in the regex.
         clusters = Block(
             "data",
-            (_CLUSTERS, _LABEL),
+            (CLUSTERS_DATA, CLUSTERS_LABEL),
             (("name_regex", f"^{cluster.resource}$"), ("enable_details", True)),
         )
-        found = f"data.{_CLUSTERS}.{_LABEL}.clusters[0]"
+        found = f"data.{CLUSTERS_DATA}.{CLUSTERS_LABEL}.clusters[0]"
         credential = Block(
             "data",
-            (_CREDENTIAL, _LABEL),
+            (_CREDENTIAL, CLUSTERS_LABEL),
             (
                 ("cluster_id", Raw(f"{found}.id")),
                 ("temporary_duration_minutes", _CREDENTIAL_MINUTES),
             ),
         )
-        authority = f"data.{_CREDENTIAL}.{_LABEL}.certificate_authority"
+        authority = f"data.{_CREDENTIAL}.{CLUSTERS_LABEL}.certificate_authority"
         provider = Block(
             "provider",
             ("kubernetes",),

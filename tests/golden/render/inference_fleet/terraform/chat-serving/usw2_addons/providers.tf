@@ -29,3 +29,22 @@ provider "kubernetes" {
     ]
   }
 }
+
+provider "helm" {
+  kubernetes = {
+    cluster_ca_certificate = base64decode(data.aws_eks_cluster.cluster.certificate_authority[0].data)
+    exec = {
+      api_version = "client.authentication.k8s.io/v1"
+      args = [
+        "eks",
+        "get-token",
+        "--cluster-name",
+        "chat-serving-usw2",
+        "--region",
+        "us-west-2",
+      ]
+      command = "aws"
+    }
+    host = data.aws_eks_cluster.cluster.endpoint
+  }
+}

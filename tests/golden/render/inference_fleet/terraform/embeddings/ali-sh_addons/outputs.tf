@@ -6,3 +6,14 @@ output "checkpoint_sync" {
   description = "The sync jobs' namespace, service account and CronJobs."
   value       = module.checkpoint_sync
 }
+
+output "gpu_software" {
+  description = "The GPU software releases: chart and version by name."
+  value = {
+    dcgm-exporter = {
+      chart     = "dcgm-exporter"
+      namespace = "gpu-monitoring"
+      version   = "4.8.2"
+    }
+  }
+}

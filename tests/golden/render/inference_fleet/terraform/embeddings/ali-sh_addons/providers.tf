@@ -24,3 +24,12 @@ provider "kubernetes" {
   client_certificate     = base64decode(data.alicloud_cs_cluster_credential.cluster.certificate_authority["client_cert"])
   client_key             = base64decode(data.alicloud_cs_cluster_credential.cluster.certificate_authority["client_key"])
 }
+
+provider "helm" {
+  kubernetes = {
+    client_certificate     = base64decode(data.alicloud_cs_cluster_credential.cluster.certificate_authority["client_cert"])
+    client_key             = base64decode(data.alicloud_cs_cluster_credential.cluster.certificate_authority["client_key"])
+    cluster_ca_certificate = base64decode(data.alicloud_cs_cluster_credential.cluster.certificate_authority["cluster_cert"])
+    host                   = data.alicloud_cs_managed_kubernetes_clusters.cluster.clusters[0].connections.api_server_intranet
+  }
+}

@@ -10,6 +10,10 @@ terraform {
       source  = "aliyun/alicloud"
       version = ">= 1.266.0, < 2.0.0"
     }
+    helm = {
+      source  = "hashicorp/helm"
+      version = ">= 3.0.0, < 4.0.0"
+    }
     kubernetes = {
       source  = "hashicorp/kubernetes"
       version = ">= 3.0.0, < 4.0.0"

@@ -6,3 +6,19 @@ output "checkpoint_sync" {
   description = "The sync jobs' namespace, service account and CronJobs."
   value       = module.checkpoint_sync
 }
+
+output "gpu_software" {
+  description = "The GPU software releases: chart and version by name."
+  value = {
+    dcgm-exporter = {
+      chart     = "dcgm-exporter"
+      namespace = "gpu-monitoring"
+      version   = "4.8.2"
+    }
+    nvidia-device-plugin = {
+      chart     = "nvidia-device-plugin"
+      namespace = "kube-system"
+      version   = "0.20.0"
+    }
+  }
+}

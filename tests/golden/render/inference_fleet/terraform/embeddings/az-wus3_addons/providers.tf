@@ -35,3 +35,21 @@ provider "kubernetes" {
     ]
   }
 }
+
+provider "helm" {
+  kubernetes = {
+    cluster_ca_certificate = base64decode(data.azurerm_kubernetes_cluster.cluster.kube_config[0].cluster_ca_certificate)
+    exec = {
+      api_version = "client.authentication.k8s.io/v1"
+      args = [
+        "get-token",
+        "--login",
+        "azurecli",
+        "--server-id",
+        "6dae42f8-4368-4678-94ff-3960e28e3630",
+      ]
+      command = "kubelogin"
+    }
+    host = data.azurerm_kubernetes_cluster.cluster.kube_config[0].host
+  }
+}

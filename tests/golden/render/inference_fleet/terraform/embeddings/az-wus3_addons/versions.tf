@@ -10,6 +10,10 @@ terraform {
       source  = "hashicorp/azurerm"
       version = ">= 4.40.0, < 5.0.0"
     }
+    helm = {
+      source  = "hashicorp/helm"
+      version = ">= 3.0.0, < 4.0.0"
+    }
     kubernetes = {
       source  = "hashicorp/kubernetes"
       version = ">= 3.0.0, < 4.0.0"

@@ -10,6 +10,10 @@ terraform {
       source  = "hashicorp/aws"
       version = ">= 5.100, < 7.0"
     }
+    helm = {
+      source  = "hashicorp/helm"
+      version = ">= 3.0.0, < 4.0.0"
+    }
     kubernetes = {
       source  = "hashicorp/kubernetes"
       version = ">= 3.0.0, < 4.0.0"
