@@ -3,7 +3,8 @@
 digest function, as bench_changed.py does: no Terraform), edit one pool, re-render, and time
 ``infra ci matrix --changed`` (the --changed selection infra plan uses). Only the edited root,
 the root of its failover target (which holds the edited pool's standby) and the stack's ``_dr``
-root (which depends on every cluster root) may be listed, and the edited root must be.
+root (which depends on every cluster root) may be listed, with the add-ons roots of those two
+clusters (their GPU software is placed by pool name), and the edited root must be.
 
 usage: python bench/bench_incremental.py [--pools 10000]
 """
@@ -46,9 +47,10 @@ def measure(pools: int, base: Path) -> dict[str, Any]:
     # The target's root changes only when its standby pools do (they are sized per GPU model,
     # not per pool), so it may be listed, not must.
     edited_root = f"terraform/{edited.stack}/{edited.name}"
-    allowed = sorted(
-        f"terraform/{edited.stack}/{name}" for name in {edited.name, edited.failover, "_dr"} if name
-    )
+    # Each of those clusters' add-ons root too: its GPU software is placed by the pools' names.
+    clusters = {edited.name, edited.failover} - {None}
+    names = {*clusters, *(f"{c}_addons" for c in clusters), "_dr"}
+    allowed = sorted(f"terraform/{edited.stack}/{name}" for name in names if name)
     return {
         "pools": pools,
         "edited": f"{edited.stack}/{edited.name}/p007",

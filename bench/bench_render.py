@@ -34,7 +34,8 @@ def pool_counts(out: Path) -> dict[str, dict[str, Any]]:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     counts: dict[str, dict[str, Any]] = {}
     for root in manifest["roots"]:
-        if not root["cluster"]:
+        # Cluster roots only: not _global/_dr, nor a cluster's add-ons root beside it.
+        if not root["cluster"] or root["path"].rsplit("/", 1)[-1] != root["cluster"]:
             continue
         text = (out / root["path"] / "main.tf").read_text(encoding="utf-8")
         flags = _STANDBY.findall(text)
