@@ -192,7 +192,7 @@ def create_disaster_recovery(document: StackDocument) -> dict[str, pulumi.Compon
 
 def _kubernetes_providers(
     document: StackDocument, clusters: Mapping[str, GpuClusterComponent]
-) -> dict[str, tuple[DrCluster, pulumi.ProviderResource]]:
+) -> dict[str, pulumi.ProviderResource]:
     """One kubernetes provider ``<cluster>-kubernetes`` per cluster with an add-ons root (sync
     jobs or GPU software), on the API of its cluster component, as that root's providers."""
     wanted = dict.fromkeys(
@@ -204,7 +204,7 @@ def _kubernetes_providers(
     from infra.clouds.checkpoint_sync import kubernetes_provider  # noqa: PLC0415
 
     by_name = {c.name: c for c in document.clusters}
-    providers: dict[str, tuple[DrCluster, pulumi.ProviderResource]] = {}
+    providers: dict[str, pulumi.ProviderResource] = {}
     for name in wanted:
         cluster = by_name.get(name)
         if cluster is None or name not in clusters:
@@ -215,17 +215,14 @@ def _kubernetes_providers(
         entries = CLOUDS[cluster.cloud].checkpoint_sync().pulumi_kubeconfig(clusters[name], target)
         if not isinstance(entries, pulumi.Output):
             raise InfraError(f"{cluster.cloud}: pulumi_kubeconfig did not return an Output")
-        providers[name] = (
-            target,
-            kubernetes_provider(f"{name}-kubernetes", target.resource, entries),
-        )
+        providers[name] = kubernetes_provider(f"{name}-kubernetes", target.resource, entries)
     return providers
 
 
 def create_checkpoint_sync(
     document: StackDocument,
     clusters: Mapping[str, GpuClusterComponent],
-    providers: Mapping[str, tuple[DrCluster, pulumi.ProviderResource]] | None = None,
+    providers: Mapping[str, pulumi.ProviderResource] | None = None,
 ) -> dict[str, pulumi.ComponentResource]:
     """One ``infra:dr:CheckpointSync`` per target with sync jobs, on the kubernetes provider of
     its cluster component."""
@@ -239,7 +236,7 @@ def create_checkpoint_sync(
     providers = providers if providers is not None else _kubernetes_providers(document, clusters)
     created: dict[str, pulumi.ComponentResource] = {}
     for call in document.sync:
-        _, provider = providers[call.target]
+        provider = providers[call.target]
         component = CheckpointSyncComponent(
             f"{call.target}-checkpoint-sync",
             CheckpointSyncArgs.from_document(call.namespace, call.jobs),
@@ -254,7 +251,7 @@ def create_checkpoint_sync(
 def create_gpu_software(
     document: StackDocument,
     clusters: Mapping[str, GpuClusterComponent],
-    providers: Mapping[str, tuple[DrCluster, pulumi.ProviderResource]] | None = None,
+    providers: Mapping[str, pulumi.ProviderResource] | None = None,
 ) -> dict[str, pulumi.ComponentResource]:
     """One ``infra:gpu:GpuSoftware`` per cluster with GPU software (its add-ons root's gpu.tf),
     on the same kubernetes provider as its sync jobs."""
@@ -265,7 +262,7 @@ def create_gpu_software(
     providers = providers if providers is not None else _kubernetes_providers(document, clusters)
     created: dict[str, pulumi.ComponentResource] = {}
     for call in document.addons:
-        _, provider = providers[call.cluster]
+        provider = providers[call.cluster]
         component = GpuSoftwareComponent(
             f"{call.cluster}-gpu-software",
             call.releases,
