@@ -1,7 +1,7 @@
 """infra: GPU clusters on AWS, Azure and Alibaba Cloud from one Python definition."""
 
 from infra.errors import InfraError, Problem, StackError
-from infra.model import Cluster, DisasterRecovery, NodePool, Stack
+from infra.model import Cluster, DisasterRecovery, NodePool, Reservation, Stack
 
 __all__ = [
     "Cluster",
@@ -9,6 +9,7 @@ __all__ = [
     "InfraError",
     "NodePool",
     "Problem",
+    "Reservation",
     "Stack",
     "StackError",
 ]

@@ -336,7 +336,13 @@ def _cost(args: argparse.Namespace) -> int:
         "note",
     ]
     print(table(headers, _cost_rows(costs, strategies), right=(5, 6, 7)))
-    notes = {(line.cloud, line.price_source, line.price_date) for c in costs for line in c.lines}
+    # Reserved lines name their rate's source themselves (the note column).
+    notes = {
+        (line.cloud, line.price_source, line.price_date)
+        for c in costs
+        for line in c.lines
+        if not line.reserved
+    }
     print()
     for cloud, source, when in sorted(notes):
         print(f"{cloud} prices: {source} (price date: {when})")
@@ -377,6 +383,7 @@ def _cost_document(costs: Sequence[StackCost], strategies: dict[str, str | None]
                         "standby": line.standby,
                         "price_date": line.price_date,
                         "price_source": line.price_source,
+                        "reserved": line.reserved,
                     }
                     for line in c.lines
                 ],
@@ -408,8 +415,14 @@ def _cost_rows(costs: Sequence[StackCost], strategies: dict[str, str | None]) ->
             note = "spot: estimate at on-demand price" if line.estimate else ""
             if line.standby:
                 note = f"DR standby ({strategy})"
+            if line.reserved:
+                note = f"reserved: {line.price_source}"
             if line.hourly_usd is None:
-                note = "no price in the catalog"
+                note = (
+                    f"reserved: no rate ({line.price_source})"
+                    if line.reserved
+                    else "no price in the catalog"
+                )
             rows.append(
                 [
                     line.stack,

@@ -1,12 +1,21 @@
-"""Cost from the catalog: hourly and monthly per pool, cluster, stack and in total."""
+"""Cost from the catalog: hourly and monthly per pool, cluster, stack and in total.
+
+A reserved pool (``NodePool.reservation``) is priced as reserved (infra.reservations): where
+the cloud bills the reservation whether used or not (AWS ODCR and Capacity Blocks, Azure
+capacity reservations, Alibaba immediate capacity reservations: the sources are in
+``infra/clouds/<cloud>/reservations.py``), all its instances, at the stack's ``hourly_rate`` or
+the rate the cloud's billing doc names; the line's ``price_source`` says which.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from infra.catalog import Catalog
-from infra.resolve import HOURS_PER_MONTH, ResolvedStack
+from infra.reservations import reserved_price
+from infra.resolve import HOURS_PER_MONTH, ResolvedPool, ResolvedStack
 
 __all__ = ["CostLine", "StackCost", "cost_of"]
 
@@ -25,6 +34,7 @@ class CostLine:
     standby: bool = False  # a DR standby pool: what the DR strategy costs while nothing fails
     price_date: str = "unknown"  # when the catalog's price was current (its file's header)
     price_source: str = "unknown"  # where the catalog's price comes from
+    reserved: bool = False  # priced as reserved: price_source is the reservation's rate source
 
     @property
     def monthly_usd(self) -> float | None:
@@ -63,19 +73,7 @@ def cost_of(stacks: Sequence[ResolvedStack], catalog: Catalog | None = None) -> 
     result = []
     for stack in stacks:
         lines = [
-            CostLine(
-                stack=stack.name,
-                cluster=cluster.name,
-                cloud=cluster.cloud,
-                region=cluster.region,
-                pool=pool.name,
-                instance_type=pool.instance_type,
-                nodes=pool.desired_nodes,
-                hourly_usd=pool.hourly_usd,
-                estimate=pool.spot,
-                standby=pool.standby,
-                **_price_note(catalog, cluster.cloud, pool.instance_type),
-            )
+            _line(stack.name, cluster.name, cluster.cloud, cluster.region, pool, catalog)
             for cluster in stack.clusters
             for pool in cluster.pools
         ]
@@ -83,8 +81,34 @@ def cost_of(stacks: Sequence[ResolvedStack], catalog: Catalog | None = None) -> 
     return result
 
 
-def _price_note(catalog: Catalog | None, cloud: str, instance_type: str) -> dict[str, str]:
-    if catalog is None:
-        return {}
-    when, source = catalog.price_info(cloud, instance_type)
-    return {"price_date": when, "price_source": source}
+def _line(
+    stack: str, cluster: str, cloud: str, region: str, pool: ResolvedPool, catalog: Catalog | None
+) -> CostLine:
+    """One pool's line: the catalog price of its desired nodes, or its reserved price."""
+    line = CostLine(
+        stack=stack,
+        cluster=cluster,
+        cloud=cloud,
+        region=region,
+        pool=pool.name,
+        instance_type=pool.instance_type,
+        nodes=pool.desired_nodes,
+        hourly_usd=pool.hourly_usd,
+        estimate=pool.spot,
+        standby=pool.standby,
+    )
+    if catalog is not None:
+        when, source = catalog.price_info(cloud, pool.instance_type)
+        line = dataclasses.replace(line, price_date=when, price_source=source)
+    reserved = reserved_price(cloud, pool)
+    if reserved is None:
+        return line
+    return dataclasses.replace(
+        line,
+        nodes=reserved.nodes,
+        hourly_usd=reserved.hourly_usd,
+        reserved=True,
+        price_source=reserved.source,
+        # A stack's contract rate has no catalog date; the cloud's rate keeps the catalog's.
+        price_date="contract" if reserved.source.startswith("stack: ") else line.price_date,
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from infra.access import admin_inputs, cluster_admins
 from infra.clouds import CLOUDS
+from infra.reservations import reservation_inputs
 from infra.resolve import ResolvedCluster, ResolvedPool, ResolvedStack
 from infra.values import Value
 
@@ -64,4 +65,6 @@ def cluster_module_inputs(stack: ResolvedStack, cluster: ResolvedCluster) -> dic
     inputs.update(cloud.cluster_inputs(stack.name, stack.owner, cluster.name, pools))
     # Who gets cluster-admin (Cluster.admins), as the cloud's module variables name them.
     inputs.update(admin_inputs(cluster.cloud, cluster_admins(cluster)))
+    # Reserved pools (NodePool.reservation), as the cloud's module variables name them.
+    inputs.update(reservation_inputs(cluster.cloud, cluster.pools))
     return inputs

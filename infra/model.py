@@ -31,7 +31,7 @@ from pydantic_core import ErrorDetails
 
 from infra.errors import Problem, StackError, allowed, is_giant, number, unknown
 
-__all__ = ["Cluster", "DisasterRecovery", "NodePool", "Stack"]
+__all__ = ["Cluster", "DisasterRecovery", "NodePool", "Reservation", "Stack"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -66,6 +66,28 @@ class _Component(_Model):
             object.__setattr__(self, "__pydantic_private__", None)
 
 
+class Reservation(_Component):
+    """Capacity a pool launches into, bought ahead of time from the cloud (docs/reservations.md).
+
+    ``kind`` names the cloud's product: AWS "capacity-reservation" (On-Demand Capacity
+    Reservation) or "capacity-block" (Capacity Block for ML), Azure
+    "capacity-reservation-group", Alibaba Cloud "elasticity-assurance" or
+    "capacity-reservation" (both are private pools an ACK node pool targets). ``id`` is the
+    cloud's id of it (cr-..., the group's ARM id, eap-... or crp-...). ``instance_type``,
+    ``zone`` and ``instances`` say what it holds; infra.validate checks them against the pool.
+    ``hourly_rate`` is USD per instance-hour when the contract says (infra cost uses it);
+    ``ends`` the ISO date it ends (a Capacity Block has one).
+    """
+
+    kind: StrictStr
+    id: StrictStr
+    instance_type: StrictStr
+    zone: StrictStr
+    instances: StrictInt
+    hourly_rate: float | None = Field(default=None, strict=True)
+    ends: StrictStr | None = None
+
+
 class NodePool(_Component):
     """A group of identical nodes: a GPU pool (``gpu`` + ``gpus``) or a plain one
     (``instance_type`` + ``nodes``)."""
@@ -82,6 +104,9 @@ class NodePool(_Component):
     workload: StrictStr = "training"
     labels: dict[StrictStr, StrictStr] = Field(default_factory=dict)
     taints: tuple[StrictStr, ...] = ()
+    # Reserved capacity the pool launches into (AWS ODCR or Capacity Block, Azure capacity
+    # reservation group, Alibaba elasticity assurance or capacity reservation).
+    reservation: Reservation | None = None
 
 
 class Cluster(_Component):
@@ -211,6 +236,7 @@ def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel]:
     by_field: dict[str, type[BaseModel]] = {
         "clusters": Cluster,
         "pools": NodePool,
+        "reservation": Reservation,
         "dr": DisasterRecovery,
     }
     model: type[BaseModel] = Stack

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 
 from infra.catalog import Offer
@@ -15,6 +16,7 @@ from infra.model import DisasterRecovery
 __all__ = [
     "ResolvedCluster",
     "ResolvedPool",
+    "ResolvedReservation",
     "ResolvedStack",
     "Taint",
     "choose_gpu_offer",
@@ -37,6 +39,20 @@ class Taint:
 
 
 @dataclass(frozen=True, slots=True)
+class ResolvedReservation:
+    """A pool's ``NodePool.reservation``, checked (infra.validate) against the pool and cluster."""
+
+    kind: str
+    id: str
+    instance_type: str
+    zone: str
+    instances: int
+    hourly_rate: float | None
+    ends: date | None
+    path: str  # the field path of the reservation in the stack, for the cost line's source
+
+
+@dataclass(frozen=True, slots=True)
 class ResolvedPool:
     name: str
     offer: Offer
@@ -49,6 +65,9 @@ class ResolvedPool:
     labels: Mapping[str, str]
     taints: tuple[Taint, ...]
     standby: bool = False  # a DR standby pool added to a failover target, not user-defined
+    # Reserved capacity (NodePool.reservation); never on a standby pool (infra/dr/standby.py
+    # builds those afresh: a reservation is zonal and belongs to the pool that named it).
+    reservation: ResolvedReservation | None = None
 
     @property
     def instance_type(self) -> str:

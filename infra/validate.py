@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -21,9 +22,11 @@ from infra.catalog import Catalog, Offer
 from infra.clouds import CLOUDS, Cloud
 from infra.errors import Problem, StackError, allowed, number, unknown
 from infra.model import Cluster, DisasterRecovery, NodePool, Stack
+from infra.reservations import reservation_kind, reservation_kinds
 from infra.resolve import (
     ResolvedCluster,
     ResolvedPool,
+    ResolvedReservation,
     ResolvedStack,
     Taint,
     choose_gpu_offer,
@@ -300,7 +303,9 @@ def _cluster(
     zones = _zones(cluster, cloud, path, report, catalog) if region_ok else ()
     version = _kubernetes_version(cluster, cloud, path, report, catalog)
     pools = [
-        _pool(pool, cluster, cloud, f"{path}.pools[{i}]", report, catalog) if region_ok else None
+        _pool(pool, cluster, cloud, f"{path}.pools[{i}]", report, catalog, zones)
+        if region_ok
+        else None
         for i, pool in enumerate(cluster.pools)
     ]
     _unique(report, f"{path}.pools", [p.name for p in cluster.pools], "pool name")
@@ -543,6 +548,7 @@ def _pool(
     path: str,
     report: _Report,
     catalog: Catalog,
+    zones: Sequence[str] = (),
 ) -> ResolvedPool | None:
     start = len(report.problems)
     problem = cloud.pool_name_problem(pool.name)
@@ -597,6 +603,11 @@ def _pool(
             f"(allowed: max_nodes up to {cap}; split the pool)",
         )
         return None
+    reservation = None
+    if pool.reservation is not None:
+        reservation = _reservation(pool, offer, high, cloud, zones, f"{path}.reservation", report)
+        if reservation is None:
+            return None
     return ResolvedPool(
         name=pool.name,
         offer=offer,
@@ -608,7 +619,106 @@ def _pool(
         workload=pool.workload,
         labels=dict(pool.labels),
         taints=taints,
+        reservation=reservation,
     )
+
+
+def _reservation(
+    pool: NodePool,
+    offer: Offer,
+    max_nodes: int,
+    cloud: Cloud,
+    zones: Sequence[str],
+    path: str,
+    report: _Report,
+) -> ResolvedReservation | None:
+    """A pool's reservation checked offline against the pool and its cluster (what the cloud
+    would refuse at launch: docs/reservations.md and infra/clouds/<cloud>/reservations.py)."""
+    given = pool.reservation
+    assert given is not None
+    start = len(report.problems)
+    kind = reservation_kind(cloud.name, given.kind)
+    if kind is None:
+        report.add(
+            f"{path}.kind",
+            unknown(f"{cloud.title} reservation kind", given.kind, reservation_kinds(cloud.name)),
+        )
+        return None
+    if not kind.pattern.fullmatch(given.id):
+        shown = given.id if len(given.id) <= 80 else given.id[:77] + "..."
+        report.add(f"{path}.id", f"invalid {given.kind} id {shown!r} (allowed: {kind.rule})")
+    if given.instance_type != offer.instance_type:
+        report.add(
+            f"{path}.instance_type",
+            f"{given.instance_type!r} is not the pool's instance type (allowed: "
+            f"{offer.instance_type}; a reservation holds one instance type)",
+        )
+    if given.zone not in zones:
+        report.add(
+            f"{path}.zone",
+            f"{given.zone!r} is not a zone of the cluster (allowed: {', '.join(zones)})",
+        )
+    if pool.spot:
+        report.add(
+            f"{path}",
+            "a spot pool cannot launch into a reservation (allowed: spot=False with a "
+            "reservation, or no reservation)",
+        )
+    if given.instances < 1:
+        report.add(
+            f"{path}.instances",
+            f"{number(given.instances)} (allowed: the instances it holds, 1 to {MAX_POOL_NODES})",
+        )
+    elif given.instances > MAX_POOL_NODES:
+        report.add(f"{path}.instances", _too_large(given.instances, 1, MAX_POOL_NODES))
+    elif kind.caps_launches and max_nodes > given.instances:
+        report.add(
+            f"{path}.instances",
+            f"the pool may grow to {max_nodes} nodes but the reservation holds "
+            f"{given.instances} and {cloud.title} refuses launches beyond it (allowed: max "
+            f"nodes <= {given.instances})",
+        )
+    rate = given.hourly_rate
+    if rate is not None and not (math.isfinite(rate) and 0 <= rate <= 1_000_000):
+        report.add(
+            f"{path}.hourly_rate", f"{rate!r} (allowed: USD per instance-hour, 0 to 1000000)"
+        )
+    elif rate is None and kind.default_rate_source is None:
+        report.add(
+            f"{path}.hourly_rate",
+            f"required for a {given.kind}: it has no public fixed rate (allowed: the USD per "
+            "instance-hour your contract says)",
+        )
+    ends = _reservation_end(given.ends, f"{path}.ends", report)
+    if len(report.problems) > start:
+        return None
+    return ResolvedReservation(
+        kind=given.kind,
+        id=given.id,
+        instance_type=given.instance_type,
+        zone=given.zone,
+        instances=given.instances,
+        hourly_rate=rate,
+        ends=ends,
+        path=path,
+    )
+
+
+def _reservation_end(text: str | None, path: str, report: _Report) -> date | None:
+    if text is None:
+        return None
+    try:
+        ends = date.fromisoformat(text)
+    except ValueError:
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        report.add(path, f"{shown!r} is not a date (allowed: YYYY-MM-DD)")
+        return None
+    if ends < report.today:
+        report.add(
+            path,
+            f"the reservation ended on {ends.isoformat()} (allowed: today or a later date)",
+        )
+    return ends
 
 
 def _gpu_pool(

@@ -6,7 +6,7 @@ InfiniBand that can also absorb AWS work. Fine-tuning on A100s runs over eRDMA i
 cn-beijing and, if that region fails, moves to AWS H100s.
 """
 
-from infra import Cluster, DisasterRecovery, NodePool, Stack
+from infra import Cluster, DisasterRecovery, NodePool, Reservation, Stack
 
 GPU_TAINT = "nvidia.com/gpu=present:NoSchedule"
 
@@ -23,10 +23,15 @@ stack = Stack(
             cidr="10.10.0.0/16",
             pools=[
                 NodePool(name="h100", gpu="H100", gpus=256, max_gpus=256, rdma=True,
-                         labels={"workload": "pretrain"}, taints=[GPU_TAINT]),
+                         labels={"workload": "pretrain"}, taints=[GPU_TAINT],
+                         # the team's On-Demand Capacity Reservation: 32 p5.48xlarge in one zone
+                         reservation=Reservation(kind="capacity-reservation",
+                                                 id="cr-0a1b2c3d4e5f60718",
+                                                 instance_type="p5.48xlarge",
+                                                 zone="us-east-1a", instances=32)),
                 NodePool(name="system", instance_type="m7i.2xlarge", nodes=3),
             ],
-            gpu_capacity={"H100": 512},  # on-demand capacity reservation held by the team
+            gpu_capacity={"H100": 512},  # quota and reservations held by the team here
         ),
         Cluster(
             name="aws-usw2",

@@ -15,15 +15,21 @@ locals {
     p.rdma ? { "infra/rdma" = "erdma" } : {},
     p.standby ? { "infra/standby" = "true" } : {},
   ) }
+
+  # A reserved pool uses the vSwitch of its private pool's zone; eRDMA traffic stays within a
+  # zone, so RDMA pools use the first zone; other pools every zone.
+  pool_vswitch_ids = { for k, p in var.node_pools : k => (
+    contains(keys(var.reservation_zones), k) ? [alicloud_vswitch.nodes[index(var.zones, var.reservation_zones[k])].id] :
+    p.rdma ? [alicloud_vswitch.nodes[0].id] : alicloud_vswitch.nodes[*].id
+  ) }
 }
 
 resource "alicloud_cs_kubernetes_node_pool" "pool" {
   for_each = var.node_pools
 
-  node_pool_name = "${var.name}-${each.key}"
-  cluster_id     = alicloud_cs_managed_kubernetes.this.id
-  # eRDMA traffic stays within a zone; RDMA pools use the first zone only.
-  vswitch_ids                   = each.value.rdma ? [alicloud_vswitch.nodes[0].id] : alicloud_vswitch.nodes[*].id
+  node_pool_name                = "${var.name}-${each.key}"
+  cluster_id                    = alicloud_cs_managed_kubernetes.this.id
+  vswitch_ids                   = local.pool_vswitch_ids[each.key]
   instance_types                = [each.value.instance_type]
   image_type                    = var.image_type
   runtime_name                  = "containerd"
@@ -46,6 +52,15 @@ resource "alicloud_cs_kubernetes_node_pool" "pool" {
       min_size = scaling_config.value.min_nodes
       max_size = scaling_config.value.max_nodes
       type     = scaling_config.value.spot ? "spot" : scaling_config.value.gpu != null ? "gpu" : "cpu"
+    }
+  }
+
+  # Launch into the pool's elasticity assurance or capacity reservation only (Target).
+  dynamic "private_pool_options" {
+    for_each = contains(keys(var.private_pool_ids), each.key) ? [var.private_pool_ids[each.key]] : []
+    content {
+      private_pool_options_match_criteria = "Target"
+      private_pool_options_id             = private_pool_options.value
     }
   }
 

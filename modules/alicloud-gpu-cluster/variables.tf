@@ -28,6 +28,28 @@ variable "cidr" {
   }
 }
 
+variable "private_pool_ids" {
+  description = "Pool name -> id of the private pool it launches into: an elasticity assurance (eap-...) or an immediate capacity reservation (crp-...), targeted with private_pool_options match criteria Target (registry.terraform.io/providers/aliyun/alicloud/latest/docs/resources/cs_kubernetes_node_pool)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for id in values(var.private_pool_ids) : can(regex("^(eap|crp)-[a-z0-9]{8,32}$", id))])
+    error_message = "private_pool_ids values must be elasticity assurance (eap-...) or capacity reservation (crp-...) ids."
+  }
+}
+
+variable "reservation_zones" {
+  description = "Pool name -> the zone of its private pool (one of zones): the pool uses that zone's vSwitch only, as a private pool holds capacity in one zone."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, z in var.reservation_zones : contains(var.zones, z) && contains(keys(var.private_pool_ids), k)])
+    error_message = "reservation_zones entries must name a pool with a private_pool_ids entry and one of zones."
+  }
+}
+
 variable "zones" {
   description = "Zone ids, for example [\"cn-beijing-a\", \"cn-beijing-b\"]; one node vSwitch and one pod vSwitch per zone. RDMA pools use the first zone only."
   type        = list(string)

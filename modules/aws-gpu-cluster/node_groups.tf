@@ -29,9 +29,19 @@ locals {
   pool_interfaces = { for k, p in var.node_pools : k => (
     p.rdma ? lookup(var.efa_layout, k, local.efa_fallback) : []
   ) }
+  # Reserved pools get none: EC2 rejects a cluster placement group combined with a targeted
+  # capacity reservation made outside that group, and Capacity Blocks are co-located anyway.
   placement_pools = var.create_placement_groups ? {
-    for k, p in var.node_pools : k => p if p.rdma && p.workload == "training"
+    for k, p in var.node_pools : k => p
+    if p.rdma && p.workload == "training" && !contains(keys(var.capacity_reservation_ids), k)
   } : {}
+
+  # The private subnets of each pool: a reserved pool's zone only (a reservation is zonal),
+  # EFA pools the first zone (EFA and placement groups need one zone), others every zone.
+  pool_subnet_ids = { for k, p in var.node_pools : k => (
+    contains(keys(var.reservation_zones), k) ? [aws_subnet.private[index(var.zones, var.reservation_zones[k])].id] :
+    p.rdma ? [aws_subnet.private[0].id] : aws_subnet.private[*].id
+  ) }
 
   pool_labels = { for k, p in var.node_pools : k => merge(
     p.labels,
@@ -51,14 +61,6 @@ resource "aws_placement_group" "this" {
   strategy = "cluster"
   tags     = local.tags
 
-  lifecycle {
-    precondition {
-      # EC2 rejects launches that combine a cluster placement group with a targeted
-      # capacity reservation made outside that group; capacity blocks are co-located anyway.
-      condition     = !contains(keys(var.capacity_reservation_ids), each.key)
-      error_message = "pool ${each.key}: a cluster placement group cannot be combined with capacity reservation ${lookup(var.capacity_reservation_ids, each.key, "")}; set create_placement_groups = false or drop the reservation."
-    }
-  }
 }
 
 # EFA requires a security group that allows all traffic to and from itself.
@@ -191,13 +193,12 @@ resource "aws_eks_node_group" "pool" {
   cluster_name    = aws_eks_cluster.this.name
   node_group_name = "${var.name}-${each.key}"
   node_role_arn   = aws_iam_role.node.arn
-  # EFA and cluster placement groups need all nodes of a pool in one zone.
-  subnet_ids     = each.value.rdma ? [aws_subnet.private[0].id] : aws_subnet.private[*].id
-  ami_type       = local.ami_types[each.key]
-  capacity_type  = local.capacity_types[each.key]
-  instance_types = [each.value.instance_type]
-  labels         = local.pool_labels[each.key]
-  tags           = merge(local.tags, { "infra/pool" = each.key, "infra/standby" = tostring(each.value.standby) })
+  subnet_ids      = local.pool_subnet_ids[each.key]
+  ami_type        = local.ami_types[each.key]
+  capacity_type   = local.capacity_types[each.key]
+  instance_types  = [each.value.instance_type]
+  labels          = local.pool_labels[each.key]
+  tags            = merge(local.tags, { "infra/pool" = each.key, "infra/standby" = tostring(each.value.standby) })
 
   scaling_config {
     min_size     = each.value.min_nodes

@@ -156,8 +156,19 @@ variable "capacity_block_pools" {
   default     = []
 }
 
+variable "reservation_zones" {
+  description = "Pool name -> the availability zone of its capacity_reservation_ids entry (one of zones). A capacity reservation is zonal: the pool's node group uses only that zone's private subnet (docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-reservations-launch.html)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, z in var.reservation_zones : contains(var.zones, z) && contains(keys(var.capacity_reservation_ids), k)])
+    error_message = "reservation_zones entries must name a pool with a capacity_reservation_ids entry and one of zones."
+  }
+}
+
 variable "create_placement_groups" {
-  description = "Create a cluster placement group for every RDMA (EFA) training pool. Refused by a precondition for pools that also have a capacity reservation."
+  description = "Create a cluster placement group for every RDMA (EFA) training pool without a capacity reservation (EC2 refuses a cluster placement group with a reservation made outside it; Capacity Blocks are in UltraClusters already)."
   type        = bool
   default     = true
 }

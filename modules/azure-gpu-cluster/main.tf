@@ -69,13 +69,15 @@ resource "azurerm_kubernetes_cluster" "this" {
     max_count                    = local.system_from_pools ? local.system.max_nodes : 3
     only_critical_addons_enabled = !local.system_from_pools
     vnet_subnet_id               = azurerm_subnet.nodes.id
-    zones                        = local.zones
-    os_sku                       = var.os_sku
-    host_encryption_enabled      = var.host_encryption_enabled
-    max_pods                     = var.max_pods
-    node_labels                  = local.system_from_pools ? local.pool_labels[var.system_pool] : { "infra/pool" = "system", "infra/workload" = "system" }
-    temporary_name_for_rotation  = "rotation"
-    tags                         = local.tags
+    zones                        = local.system_from_pools ? local.pool_zones[var.system_pool] : local.zones
+    # A reserved system pool is associated with its capacity reservation group too.
+    capacity_reservation_group_id = local.system_from_pools ? lookup(var.capacity_reservation_group_ids, var.system_pool, null) : null
+    os_sku                        = var.os_sku
+    host_encryption_enabled       = var.host_encryption_enabled
+    max_pods                      = var.max_pods
+    node_labels                   = local.system_from_pools ? local.pool_labels[var.system_pool] : { "infra/pool" = "system", "infra/workload" = "system" }
+    temporary_name_for_rotation   = "rotation"
+    tags                          = local.tags
 
     upgrade_settings {
       max_surge = "10%"

@@ -6,6 +6,11 @@ locals {
   # every plan try to remove it.
   spot_taint = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
 
+  pool_zones = { for k, p in var.node_pools : k => (
+    contains(keys(var.reservation_zones), k) ? [var.reservation_zones[k]] :
+    p.rdma && local.zones != null ? [var.zones[0]] : local.zones
+  ) }
+
   pool_taints = { for k, p in local.user_pools : k => distinct(concat(
     [for t in p.taints : "${t.key}=${t.value}:${t.effect}"],
     p.spot ? [local.spot_taint] : [],
@@ -22,19 +27,21 @@ resource "azurerm_kubernetes_cluster_node_pool" "pool" {
   mode                  = "User"
   os_sku                = var.os_sku
   vnet_subnet_id        = azurerm_subnet.nodes.id
-  # InfiniBand works within one VM scale set placement; keep RDMA pools in one zone.
-  zones                   = each.value.rdma && local.zones != null ? [var.zones[0]] : local.zones
-  auto_scaling_enabled    = true
-  min_count               = each.value.min_nodes
-  node_count              = each.value.desired_nodes
-  max_count               = each.value.max_nodes
-  priority                = each.value.spot ? "Spot" : "Regular"
-  eviction_policy         = each.value.spot ? "Delete" : null
-  spot_max_price          = each.value.spot ? -1 : null
-  node_labels             = local.pool_labels[each.key]
-  node_taints             = local.pool_taints[each.key]
-  host_encryption_enabled = var.host_encryption_enabled
-  max_pods                = var.max_pods
+  # A reserved pool in its reservation's zone; InfiniBand works within one VM scale set
+  # placement, so RDMA pools keep to one zone.
+  zones                         = local.pool_zones[each.key]
+  capacity_reservation_group_id = lookup(var.capacity_reservation_group_ids, each.key, null)
+  auto_scaling_enabled          = true
+  min_count                     = each.value.min_nodes
+  node_count                    = each.value.desired_nodes
+  max_count                     = each.value.max_nodes
+  priority                      = each.value.spot ? "Spot" : "Regular"
+  eviction_policy               = each.value.spot ? "Delete" : null
+  spot_max_price                = each.value.spot ? -1 : null
+  node_labels                   = local.pool_labels[each.key]
+  node_taints                   = local.pool_taints[each.key]
+  host_encryption_enabled       = var.host_encryption_enabled
+  max_pods                      = var.max_pods
   # gpu_driver is ForceNew: changing var.gpu_driver re-creates every GPU pool. It must be
   # set explicitly on GPU pools (left unset, provider >= 4.40 plans a replacement of pools
   # created before) and must stay null on CPU sizes, which the API rejects.

@@ -28,6 +28,28 @@ variable "cidr" {
   }
 }
 
+variable "capacity_reservation_group_ids" {
+  description = "Pool name -> ARM id of the capacity reservation group the pool (or the default pool, when system_pool names it) is associated with (learn.microsoft.com/azure/aks/use-capacity-reservation-groups). AKS needs a user-assigned control-plane identity with Contributor on the group's resource group for this (see docs/reservations.md)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for id in values(var.capacity_reservation_group_ids) : can(regex("^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\\w.()]{1,90}/providers/Microsoft\\.Compute/capacityReservationGroups/[-\\w.]{1,80}$", id))])
+    error_message = "capacity_reservation_group_ids values must be ARM ids of capacity reservation groups (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/capacityReservationGroups/<name>)."
+  }
+}
+
+variable "reservation_zones" {
+  description = "Pool name -> the zone of its capacity reservation (one of zones): the pool's nodes are placed in that zone only."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, z in var.reservation_zones : contains(var.zones, z) && contains(keys(var.capacity_reservation_group_ids), k)])
+    error_message = "reservation_zones entries must name a pool with a capacity_reservation_group_ids entry and one of zones."
+  }
+}
+
 variable "zones" {
   description = "Availability zones for the node pools, for example [\"1\", \"2\", \"3\"]; [] in regions without zones. RDMA pools use the first zone only."
   type        = list(string)

@@ -1,4 +1,4 @@
-# expect: {file}: s/clusters[0].pools[0].gpu_count: unknown field 'gpu_count' (allowed: gpu, gpus, instance_type, labels, max_gpus, min_gpus, name, nodes, rdma, spot, taints, workload)
+# expect: {file}: s/clusters[0].pools[0].gpu_count: unknown field 'gpu_count' (allowed: gpu, gpus, instance_type, labels, max_gpus, min_gpus, name, nodes, rdma, reservation, spot, taints, ... (1 more))
 from infra import Cluster, DisasterRecovery, NodePool, Stack
 
 stack = Stack(

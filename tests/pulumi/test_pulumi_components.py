@@ -42,7 +42,9 @@ def _expected_aws(inputs: Mapping[str, Any]) -> Counter[str]:
     zones = len(inputs["zones"])
     pools = inputs["node_pools"]
     rdma = [k for k, p in pools.items() if p["rdma"]]
-    placement = [k for k in rdma if pools[k]["workload"] == "training"]
+    reserved = inputs.get("capacity_reservation_ids", {})
+    # A reserved pool launches into its reservation, never into a cluster placement group.
+    placement = [k for k in rdma if pools[k]["workload"] == "training" and k not in reserved]
     efa = 1 if rdma else 0
     return Counter(
         {
@@ -301,14 +303,18 @@ def test_aws_inputs(stack: str, rendered: Path, programs: dict[str, Recorder]) -
                 "maxSize": pool["max_nodes"],
             }
             assert group.inputs["instanceTypes"] == [pool["instance_type"]]
-            assert group.inputs["capacityType"] == ("SPOT" if pool["spot"] else "ON_DEMAND")
+            blocks = inputs.get("capacity_block_pools", [])
+            capacity = "CAPACITY_BLOCK" if key_ in blocks else "ON_DEMAND"
+            assert group.inputs["capacityType"] == ("SPOT" if pool["spot"] else capacity)
             assert group.inputs["amiType"].endswith("NVIDIA" if pool["gpu"] else "STANDARD")
             assert group.inputs["labels"] == _expected_labels(key_, pool)
             assert group.inputs.get("taints", []) == [
                 {"key": t["key"], "value": t["value"], "effect": "NO_SCHEDULE"}
                 for t in pool["taints"]
             ]
-            assert len(group.inputs["subnetIds"]) == (1 if pool["rdma"] else len(inputs["zones"]))
+            reserved = key_ in inputs.get("capacity_reservation_ids", {})
+            one_zone = pool["rdma"] or reserved
+            assert len(group.inputs["subnetIds"]) == (1 if one_zone else len(inputs["zones"]))
             template = templates[group.inputs["launchTemplate"]["id"]]
             metadata = template.inputs["metadataOptions"]
             assert metadata["httpTokens"] == "required"  # IMDSv2 only
@@ -319,7 +325,7 @@ def test_aws_inputs(stack: str, rendered: Path, programs: dict[str, Recorder]) -
             layout = inputs.get("efa_layout", {}).get(key_, [])
             assert [i["interfaceType"] for i in interfaces] == [i["interface_type"] for i in layout]
             assert bool(layout) == pool["rdma"]
-            in_group = pool["rdma"] and pool["workload"] == "training"
+            in_group = pool["rdma"] and pool["workload"] == "training" and not reserved
             assert (f"{inputs['name']}-{key_}" in placement) == in_group
             assert ("placement" in template.inputs) == in_group
 
@@ -523,9 +529,8 @@ def test_args_refuse_what_the_modules_refuse(rendered: Path) -> None:
     cases = {
         "needs explicit public_access_cidrs": {"endpoint_public_access": True},
         "unsupported input": {"instance_profile": "x"},
-        "cannot be combined with capacity": {
-            "capacity_reservation_ids": {"h100": "cr-0123456789abcdef0"}
-        },
+        "listed in capacity_block_pools": {"capacity_block_pools": ["system"]},
+        "reservation_zones entries must name": {"reservation_zones": {"system": "us-east-1a"}},
         "2 to 6 distinct": {"zones": ["us-east-1a"]},
         "name 'X'": {"name": "X"},
     }

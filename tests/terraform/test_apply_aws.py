@@ -179,7 +179,27 @@ def test_bootstrap_apply_and_destroy_the_aws_roots(aws: MotoServer, rendered: Pa
     assert sorted(pools) == [f"llm-train-aws-use1-{p}" for p in ("h100", "standby-h100", "system")]
     ec2 = aws.client("ec2")
     groups = ec2.describe_placement_groups()["PlacementGroups"]
-    assert sorted(g["Strategy"] for g in groups) == ["cluster", "cluster"]  # the two EFA pools
+    # The EFA standby pool gets a cluster placement group; the reserved h100 pool none (EC2
+    # launches it into its capacity reservation instead), in the reservation's zone only.
+    assert sorted(g["Strategy"] for g in groups) == ["cluster"]
+    templates = ec2.describe_launch_templates()["LaunchTemplates"]
+    reserved = [t for t in templates if "h100" in t["LaunchTemplateName"]]
+    data = [
+        ec2.describe_launch_template_versions(LaunchTemplateId=t["LaunchTemplateId"])[
+            "LaunchTemplateVersions"
+        ][0]["LaunchTemplateData"]
+        for t in reserved
+    ]
+    targets = [
+        d.get("CapacityReservationSpecification", {}).get("CapacityReservationTarget", {})
+        for d in data
+    ]
+    assert {"CapacityReservationId": "cr-0a1b2c3d4e5f60718"} in targets, targets
+    group = eks.describe_nodegroup(
+        clusterName="llm-train-aws-use1", nodegroupName="llm-train-aws-use1-h100"
+    )
+    subnets = ec2.describe_subnets(SubnetIds=group["nodegroup"]["subnets"])["Subnets"]
+    assert [s["AvailabilityZone"] for s in subnets] == ["us-east-1a"]
 
     # The state of both roots is in the backend's bucket, encrypted with the backend's key.
     for name in ("_global", "use1"):

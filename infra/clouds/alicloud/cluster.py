@@ -37,6 +37,8 @@ __all__ = [
 
 TYPE = "infra:alicloud:GpuCluster"
 _INSTANCE_TYPE = re.compile(r"ecs\.[a-z0-9-]+\.[a-z0-9-]+")  # used with fullmatch
+# variables.tf private_pool_ids.
+_PRIVATE_POOL = re.compile(r"(eap|crp)-[a-z0-9]{8,32}")
 _RAM_ID = re.compile(r"[0-9]{1,32}")  # variables.tf admin_ram_user_ids / admin_ram_role_ids
 _LOG_COMPONENTS = ("apiserver", "kcm", "scheduler", "ccm", "controlplane-events")
 # eRDMA on ACK is the ack-erdma-controller add-on plus eRDMA-capable instance types.
@@ -70,6 +72,9 @@ class AlicloudGpuClusterArgs:
     access_log_retention_days: int = 365
     admin_ram_user_ids: tuple[str, ...] = ()
     admin_ram_role_ids: tuple[str, ...] = ()
+    # Pool -> elasticity assurance (eap-) or capacity reservation (crp-) id, and its zone.
+    private_pool_ids: Mapping[str, str] = field(default_factory=dict)
+    reservation_zones: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # The module's validation blocks, checked before anything is created.
@@ -95,9 +100,28 @@ class AlicloudGpuClusterArgs:
                 raise ComponentInputError(f"{field_name} must be RAM {kind} ids (digits)")
             if len(set(ids)) != len(ids):
                 raise ComponentInputError(f"{field_name} must not repeat a {kind}")
+        if not all(_PRIVATE_POOL.fullmatch(i) for i in self.private_pool_ids.values()):
+            raise ComponentInputError(
+                "private_pool_ids values must be elasticity assurance (eap-...) or capacity "
+                "reservation (crp-...) ids"
+            )
+        for key, zone in self.reservation_zones.items():
+            if zone not in self.zones or key not in self.private_pool_ids:
+                raise ComponentInputError(
+                    "reservation_zones entries must name a pool with a private_pool_ids entry "
+                    "and one of zones"
+                )
         for key, pool in self.node_pools.items():
             if not _INSTANCE_TYPE.fullmatch(pool.instance_type):
                 raise ComponentInputError(f"pool {key}: {pool.instance_type} is no ECS type")
+
+    def vswitch_indexes(self, key: str) -> list[int] | None:
+        """A pool's node vSwitches (``local.pool_vswitch_ids``) by zone index: its private
+        pool's zone, the first zone for RDMA pools, None for every zone."""
+        zone = self.reservation_zones.get(key)
+        if zone is not None:
+            return [self.zones.index(zone)]
+        return [0] if self.node_pools[key].rdma else None
 
     @classmethod
     def from_inputs(cls, inputs: Mapping[str, object]) -> AlicloudGpuClusterArgs:

@@ -51,12 +51,15 @@ class NodePools(Part):
         autoscaled = pool.min_nodes < pool.max_nodes
         labels = pool_labels(key, pool, rdma_label="erdma")
         node_switches = network.node_switches
+        indexes = a.vswitch_indexes(key)
+        switches = node_switches if indexes is None else [node_switches[i] for i in indexes]
+        private_pool = a.private_pool_ids.get(key)
         return cs.NodePool(
             f"{a.name}-{key}",
             node_pool_name=f"{a.name}-{key}",
             cluster_id=cluster.id,
-            # eRDMA traffic stays within a zone; RDMA pools use the first zone only.
-            vswitch_ids=[node_switches[0].id] if pool.rdma else [s.id for s in node_switches],
+            # A private pool's zone only; eRDMA traffic stays within a zone (the first).
+            vswitch_ids=[s.id for s in switches],
             instance_types=[pool.instance_type],
             image_type=a.image_type,
             runtime_name="containerd",
@@ -77,6 +80,13 @@ class NodePools(Part):
                 type="spot" if pool.spot else "gpu" if pool.gpu is not None else "cpu",
             )
             if autoscaled
+            else None,
+            # Launch into the pool's elasticity assurance or capacity reservation only.
+            private_pool_options=cs.NodePoolPrivatePoolOptionsArgs(
+                private_pool_options_match_criteria="Target",
+                private_pool_options_id=private_pool,
+            )
+            if private_pool is not None
             else None,
             instance_metadata_options=cs.NodePoolInstanceMetadataOptionsArgs(
                 http_tokens="required"

@@ -60,6 +60,8 @@ class AwsGpuClusterArgs:
     checkpoint_bucket_name: str
     capacity_reservation_ids: Mapping[str, str] = field(default_factory=dict)
     capacity_block_pools: tuple[str, ...] = ()
+    # Pool -> the zone of its reservation: its node group uses only that zone's subnet.
+    reservation_zones: Mapping[str, str] = field(default_factory=dict)
     create_placement_groups: bool = True
     # Pool -> its launch template interfaces (infra/clouds/aws/efa.py; checked in NodePools).
     efa_layout: Mapping[str, list[dict[str, int | str]]] = field(default_factory=dict)
@@ -115,11 +117,11 @@ class AwsGpuClusterArgs:
                     f"pool {key}: listed in capacity_block_pools but has no "
                     "capacity_reservation_ids entry"
                 )
-            if key in self.placement_pools and reserved:
+        for key, zone in self.reservation_zones.items():
+            if zone not in self.zones or key not in self.capacity_reservation_ids:
                 raise ComponentInputError(
-                    f"pool {key}: a cluster placement group cannot be combined with capacity "
-                    f"reservation {self.capacity_reservation_ids[key]}; set "
-                    "create_placement_groups = false or drop the reservation"
+                    "reservation_zones entries must name a pool with a capacity_reservation_ids "
+                    "entry and one of zones"
                 )
 
     @classmethod
@@ -139,10 +141,25 @@ class AwsGpuClusterArgs:
 
     @property
     def placement_pools(self) -> list[str]:
-        """RDMA training pools get a cluster placement group (``local.placement_pools``)."""
+        """RDMA training pools without a reservation get a cluster placement group
+        (``local.placement_pools``)."""
         if not self.create_placement_groups:
             return []
-        return [k for k, p in self.node_pools.items() if p.rdma and p.workload == "training"]
+        # Reserved pools get none: EC2 rejects a cluster placement group combined with a
+        # targeted reservation made outside it, and Capacity Blocks are co-located anyway.
+        return [
+            k
+            for k, p in self.node_pools.items()
+            if p.rdma and p.workload == "training" and k not in self.capacity_reservation_ids
+        ]
+
+    def subnet_indexes(self, key: str) -> list[int] | None:
+        """The private subnets of a pool (``local.pool_subnet_ids``) by zone index: a reserved
+        pool's zone, the first zone for EFA pools, None for every zone."""
+        zone = self.reservation_zones.get(key)
+        if zone is not None:
+            return [self.zones.index(zone)]
+        return [0] if self.node_pools[key].rdma else None
 
     def capacity_type(self, key: str) -> str:
         """SPOT, CAPACITY_BLOCK for an EC2 Capacity Block for ML, else ON_DEMAND."""

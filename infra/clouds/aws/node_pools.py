@@ -118,13 +118,19 @@ class NodePools(Part):
     ) -> aws.eks.NodeGroup:
         """A pool's managed node group, on its launch template."""
         a = self._args
+        indexes = a.subnet_indexes(key)
+        subnets = (
+            [s.id for s in network.private]
+            if indexes is None
+            else [network.private[i].id for i in indexes]
+        )
         return aws.eks.NodeGroup(
             f"{a.name}-{key}",
             cluster_name=cluster.name,
             node_group_name=f"{a.name}-{key}",
             node_role_arn=node_role.arn,
-            # EFA and cluster placement groups need all nodes of a pool in one zone.
-            subnet_ids=[network.private[0].id] if pool.rdma else [s.id for s in network.private],
+            # A reservation's zone only; EFA and placement groups need one zone too.
+            subnet_ids=subnets,
             ami_type=a.ami_type(key),
             capacity_type=a.capacity_type(key),
             instance_types=[pool.instance_type],

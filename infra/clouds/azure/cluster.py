@@ -29,6 +29,7 @@ from infra.clouds.azure.control_plane import ControlPlane
 from infra.clouds.azure.logs import Logs
 from infra.clouds.azure.network import Network
 from infra.clouds.azure.node_pools import SPOT_TAINT, NodePools
+from infra.clouds.azure.reservations import CRG_ID
 from infra.clouds.azure.storage import CheckpointStorage
 from infra.clouds.component import CloudComponents, GpuClusterComponent
 
@@ -71,6 +72,9 @@ class AzureGpuClusterArgs:
     api_authorized_ip_ranges: tuple[str, ...] = ()
     node_pools: Mapping[str, NodePool]
     system_pool: str | None = None
+    # Pool -> capacity reservation group ARM id, and the zone of its reservation.
+    capacity_reservation_group_ids: Mapping[str, str] = field(default_factory=dict)
+    reservation_zones: Mapping[str, str] = field(default_factory=dict)
     default_system_vm_size: str = "Standard_D4s_v5"
     gpu_driver: str = "Install"
     storage_account_name: str
@@ -99,6 +103,17 @@ class AzureGpuClusterArgs:
         check_common(self.name, self.cidr, self.node_pools, CLOUDS["azure"], require_pools=False)
         if not set(self.zones) <= {"1", "2", "3"} or len(set(self.zones)) != len(self.zones):
             raise ComponentInputError('zones must be distinct values among "1", "2", "3"')
+        if not all(CRG_ID.fullmatch(i) for i in self.capacity_reservation_group_ids.values()):
+            raise ComponentInputError(
+                "capacity_reservation_group_ids values must be ARM ids of capacity reservation "
+                "groups"
+            )
+        for key, zone in self.reservation_zones.items():
+            if zone not in self.zones or key not in self.capacity_reservation_group_ids:
+                raise ComponentInputError(
+                    "reservation_zones entries must name a pool with a "
+                    "capacity_reservation_group_ids entry and one of zones"
+                )
         if not re.fullmatch(r"[a-z0-9]{3,24}", self.storage_account_name):
             raise ComponentInputError("storage_account_name must be 3-24 lowercase letters, digits")
         if self.gpu_driver not in ("Install", "None"):
@@ -155,6 +170,15 @@ class AzureGpuClusterArgs:
                     f"pool {key}: rdma needs an InfiniBand VM size (for example "
                     f"Standard_ND96isr_H100_v5), not {pool.instance_type}"
                 )
+
+    def pool_zones(self, key: str) -> list[str] | None:
+        """A pool's zones (``local.pool_zones``): its reservation's zone, the first zone for
+        RDMA pools (InfiniBand works within one scale set placement), else every zone."""
+        zone = self.reservation_zones.get(key)
+        if zone is not None:
+            return [zone]
+        zones = list(self.zones) or None
+        return [self.zones[0]] if self.node_pools[key].rdma and zones else zones
 
     @classmethod
     def from_inputs(cls, inputs: Mapping[str, object]) -> AzureGpuClusterArgs:

@@ -170,8 +170,9 @@ def _system_pool(
             pool_labels(a.system_pool, system),
             None,
             subnet_id,
-            zones,
+            a.pool_zones(a.system_pool),
             tags,
+            a.capacity_reservation_group_ids.get(a.system_pool),
         )
     return _default_pool(
         a,
@@ -196,6 +197,7 @@ def _default_pool(
     subnet_id: pulumi.Input[str],
     zones: list[str] | None,
     tags: Mapping[str, str],
+    capacity_reservation_group_id: str | None = None,
 ) -> containerservice.ManagedClusterAgentPoolProfileArgs:
     """The AKS default (system-mode) pool: the module's ``default_node_pool`` block."""
     min_count, count, max_count = counts
@@ -213,6 +215,7 @@ def _default_pool(
         node_taints=taints,
         vnet_subnet_id=subnet_id,
         availability_zones=zones,
+        capacity_reservation_group_id=capacity_reservation_group_id,
         os_sku=a.os_sku,
         enable_encryption_at_host=a.host_encryption_enabled,
         max_pods=a.max_pods,

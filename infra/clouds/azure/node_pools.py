@@ -37,7 +37,6 @@ class NodePools(Part):
         tags: Mapping[str, str],
     ) -> None:
         super().__init__(TYPE, name, top)
-        zones = list(a.zones) or None
         self.agent_pools: dict[str, containerservice.AgentPool] = {}
         for key, pool in a.user_pools.items():
             taints = [str(t) for t in pool.taints]
@@ -54,8 +53,10 @@ class NodePools(Part):
                 os_sku=a.os_sku,
                 type="VirtualMachineScaleSets",
                 vnet_subnet_id=net.nodes.id,
-                # InfiniBand works within one VM scale set placement; keep RDMA pools in one zone.
-                availability_zones=[a.zones[0]] if pool.rdma and zones else zones,
+                # A reserved pool in its reservation's zone; InfiniBand works within one VM
+                # scale set placement, so RDMA pools keep to one zone.
+                availability_zones=a.pool_zones(key),
+                capacity_reservation_group_id=a.capacity_reservation_group_ids.get(key),
                 enable_auto_scaling=True,
                 min_count=pool.min_nodes,
                 count=pool.desired_nodes,

@@ -3,7 +3,11 @@
 # changes made here are overwritten.
 
 module "cluster" {
-  source                 = "../../../modules/aws-gpu-cluster"
+  source               = "../../../modules/aws-gpu-cluster"
+  capacity_block_pools = []
+  capacity_reservation_ids = {
+    h100 = "cr-0a1b2c3d4e5f60718"
+  }
   checkpoint_bucket_name = "llm-train-aws-use1-ckpt-8fa50729"
   cidr                   = "10.10.0.0/16"
   efa_layout = {
@@ -406,6 +410,9 @@ module "cluster" {
     }
   }
   region = "us-east-1"
+  reservation_zones = {
+    h100 = "us-east-1a"
+  }
   tags = {
     cost-center   = "ml-1234"
     environment   = "prod"
