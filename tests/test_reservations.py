@@ -285,3 +285,198 @@ def test_standby_pools_do_not_inherit_reservations(catalog: Catalog) -> None:
     # The source pool keeps its own.
     assert stack.cluster("aws").pools[0].reservation is not None
     assert dataclasses.replace(stack.cluster("aws").pools[0], reservation=None).reservation is None
+
+
+# -- Azure: the control-plane identity (modules/azure-gpu-cluster/identity.tf) ------------------
+
+CRG_OTHER_GROUP = CRG.replace("/crg-rg/", "/crg-other/").replace("/gpus", "/cpus")
+CRG_SAME_GROUP = CRG.replace("/gpus", "/more")
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+
+
+def _azure_module(name: str) -> dict[str, Any]:
+    import hcl2
+
+    path = Path(__file__).resolve().parent.parent / "modules" / "azure-gpu-cluster" / name
+    document: dict[str, Any] = hcl2.loads(path.read_text())
+    return document
+
+
+def _resource(document: dict[str, Any], type_: str, name: str) -> dict[str, Any]:
+    for block in document.get("resource", []):
+        for kind, named in block.items():
+            for label, body in named.items():
+                if (kind.strip('"'), label.strip('"')) == (type_, name):
+                    found: dict[str, Any] = body
+                    return found
+    raise AssertionError(f"{type_}.{name} not found")
+
+
+def _text(value: object) -> str:
+    """An HCL expression as python-hcl2 returns it, without its ${...} or quotes."""
+    text = str(value).strip()
+    if text.startswith("${") and text.endswith("}"):
+        return text[2:-1]
+    return text.strip('"')
+
+
+def test_azure_module_user_assigned_identity_only_with_reservations() -> None:
+    identity = _azure_module("identity.tf")
+    main = _azure_module("main.tf")
+    (local_values,) = identity["locals"]
+    assert _text(local_values["user_assigned_identity"]) == (
+        "length(var.capacity_reservation_group_ids) > 0"
+    )
+    uai = _resource(identity, "azurerm_user_assigned_identity", "control_plane")
+    assert _text(uai["count"]) == "local.user_assigned_identity ? 1 : 0"
+    assert _text(uai["name"]) == "${var.name}-control-plane"
+    grants = _resource(identity, "azurerm_role_assignment", "reservation_groups")
+    assert _text(grants["role_definition_name"]) == "Contributor"
+    assert _text(grants["scope"]) == "each.value"
+    assert "local.reservation_resource_groups" in _text(grants["for_each"])
+    assert "toset([])" in _text(grants["for_each"])  # none without reservations
+    assert "azurerm_user_assigned_identity.control_plane[0].principal_id" in _text(
+        grants["principal_id"]
+    )
+    cluster = _resource(main, "azurerm_kubernetes_cluster", "this")
+    (block,) = cluster["identity"]
+    assert (
+        _text(block["type"]) == 'local.user_assigned_identity ? "UserAssigned" : "SystemAssigned"'
+    )
+    assert "azurerm_user_assigned_identity.control_plane[0].id" in _text(block["identity_ids"])
+    assert [_text(d) for d in cluster["depends_on"]] == [
+        "azurerm_role_assignment.reservation_groups"
+    ]
+    # The subnet role goes to whichever identity the cluster runs.
+    network = _resource(main, "azurerm_role_assignment", "cluster_network")
+    assert _text(network["principal_id"]) == "local.control_plane_principal_id"
+    principal = _text(local_values["control_plane_principal_id"])
+    assert principal.startswith("local.user_assigned_identity ? azurerm_user_assigned_identity")
+    assert principal.endswith(": azurerm_kubernetes_cluster.this.identity[0].principal_id")
+
+
+def test_azure_module_resource_group_of_a_reservation_group(tmp_path: Path) -> None:
+    """The module's regex, evaluated by Terraform itself, takes the resource group scope."""
+    import shutil
+    import subprocess
+
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform is not on PATH")
+    (local_values,) = _azure_module("identity.tf")["locals"]
+    expression = _text(local_values["reservation_resource_groups"])
+    ids = {"a": CRG, "b": CRG_SAME_GROUP, "c": CRG_OTHER_GROUP}
+    variable = "{" + ", ".join(f'{k} = "{v}"' for k, v in ids.items()) + "}"
+    expression = expression.replace("var.capacity_reservation_group_ids", variable)
+    result = subprocess.run(
+        [terraform, "console"],
+        input=f"jsonencode({expression})\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+    )
+    import json
+
+    assert json.loads(json.loads(result.stdout.strip().splitlines()[-1])) == [
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/crg-other",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/crg-rg",
+    ]
+
+
+def _azure_program(catalog: Catalog, monkeypatch: pytest.MonkeyPatch, **changes: Any) -> Any:
+    """The Azure cluster of the stack under Pulumi's mocks, its inputs changed."""
+    pytest.importorskip("pulumi_azure_native")
+    from infra.pulumi.program import ClusterDocument, StackDocument, create_clusters
+    from tests.pulumi import mocks
+
+    computed = mocks._computed
+
+    def answer_like_arm(type_: str, name: str, inputs: Any) -> dict[str, Any]:
+        # ARM answers an identity's principal id, and a cluster's user-assigned identities as
+        # a map by id (the SDK's output type) where the request gave a list; the shared mocks
+        # do neither.
+        state = computed(type_, name, inputs)
+        if type_ == "azure-native:managedidentity:UserAssignedIdentity":
+            state["principalId"] = f"principal-of-{name}"
+        listed = state.get("identity", {}).get("userAssignedIdentities")
+        if isinstance(listed, list):
+            state["identity"] = {
+                **state["identity"],
+                "userAssignedIdentities": {i: {"principalId": f"principal-of-{i}"} for i in listed},
+            }
+        return state
+
+    monkeypatch.setattr(mocks, "_computed", answer_like_arm)
+    run_under_mocks = mocks.run_under_mocks
+
+    stack = _resolved(catalog)
+    inputs = {**cluster_module_inputs(stack, stack.cluster("az")), **changes}
+    inputs = {k: v for k, v in inputs.items() if v is not None}
+    document = StackDocument(
+        "t", "dev", "o", (ClusterDocument(str(inputs["name"]), "azure", "eastus", inputs),)
+    )
+    return run_under_mocks(lambda: create_clusters(document), "t", "dev")
+
+
+def _urn(recorder: Any, type_: str, name: str) -> str:
+    return next(u for u in recorder.urns if u.endswith(f"{type_}::{name}"))
+
+
+def test_pulumi_user_assigned_identity_with_reservations(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two groups in one resource group, one in another: one Contributor grant per group.
+    recorder = _azure_program(
+        catalog,
+        monkeypatch,
+        capacity_reservation_group_ids={
+            "h100": CRG,
+            "system": CRG_OTHER_GROUP,
+            "extra": CRG_SAME_GROUP,
+        },
+    )
+    (identity,) = recorder.of_type("azure-native:managedidentity:UserAssignedIdentity")
+    assert identity.inputs["resourceName"] == "resv-az-control-plane"
+    (group,) = recorder.of_type("azure-native:resources:ResourceGroup")
+    assert identity.inputs["resourceGroupName"] == group.inputs["resourceGroupName"]
+    roles = recorder.of_type("azure-native:authorization:RoleAssignment")
+    contributor = [r for r in roles if r.inputs["roleDefinitionId"].endswith(CONTRIBUTOR)]
+    assert sorted(r.inputs["scope"] for r in contributor) == [
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/crg-other",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/crg-rg",
+    ]
+    assert all(r.inputs["principalType"] == "ServicePrincipal" for r in contributor)
+    (aks,) = recorder.of_type("azure-native:containerservice:ManagedCluster")
+    assert aks.inputs["identity"] == {
+        "type": "UserAssigned",
+        "userAssignedIdentities": [identity.id],
+    }
+    identity_urn = _urn(recorder, "UserAssignedIdentity", identity.name)
+    aks_urn = _urn(recorder, "ManagedCluster", aks.name)
+    principal = f"principal-of-{identity.name}"
+    for grant in contributor:
+        assert grant.inputs["principalId"] == principal
+        grant_urn = _urn(recorder, "RoleAssignment", grant.name)
+        assert identity_urn in recorder.dependencies[grant_urn]
+        assert grant_urn in recorder.dependencies[aks_urn]  # the cluster waits for it
+    # The subnet role goes to the user-assigned identity, not the cluster's.
+    (network,) = [r for r in roles if r.inputs["roleDefinitionId"].endswith(NETWORK_CONTRIBUTOR)]
+    assert network.inputs["principalId"] == principal
+
+
+def test_pulumi_system_assigned_identity_without_reservations(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = _azure_program(
+        catalog, monkeypatch, capacity_reservation_group_ids=None, reservation_zones=None
+    )
+    assert not recorder.of_type("azure-native:managedidentity:UserAssignedIdentity")
+    roles = recorder.of_type("azure-native:authorization:RoleAssignment")
+    assert not [r for r in roles if r.inputs["roleDefinitionId"].endswith(CONTRIBUTOR)]
+    (aks,) = recorder.of_type("azure-native:containerservice:ManagedCluster")
+    assert aks.inputs["identity"] == {"type": "SystemAssigned"}
+    (network,) = [r for r in roles if r.inputs["roleDefinitionId"].endswith(NETWORK_CONTRIBUTOR)]
+    assert network.inputs["principalId"] == "principal-of-cluster"

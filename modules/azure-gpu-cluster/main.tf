@@ -84,8 +84,10 @@ resource "azurerm_kubernetes_cluster" "this" {
     }
   }
 
+  # identity.tf: user-assigned when a pool uses a capacity reservation group.
   identity {
-    type = "SystemAssigned"
+    type         = local.user_assigned_identity ? "UserAssigned" : "SystemAssigned"
+    identity_ids = local.user_assigned_identity ? [azurerm_user_assigned_identity.control_plane[0].id] : null
   }
 
   network_profile {
@@ -117,6 +119,10 @@ resource "azurerm_kubernetes_cluster" "this" {
       authorized_ip_ranges = api_server_access_profile.value
     }
   }
+
+  # AKS checks the identity's Contributor role when it associates a pool with its capacity
+  # reservation group (identity.tf).
+  depends_on = [azurerm_role_assignment.reservation_groups]
 
   lifecycle {
     # The cluster autoscaler owns the running size.
@@ -153,10 +159,10 @@ resource "azurerm_monitor_diagnostic_setting" "cluster" {
   }
 }
 
-# With a system-assigned identity and a bring-your-own subnet, AKS needs to manage the
-# subnet (load balancers, node NICs).
+# With a bring-your-own subnet, AKS's control-plane identity (system- or user-assigned,
+# identity.tf) needs to manage the subnet (load balancers, node NICs).
 resource "azurerm_role_assignment" "cluster_network" {
   scope                = azurerm_subnet.nodes.id
   role_definition_name = "Network Contributor"
-  principal_id         = azurerm_kubernetes_cluster.this.identity[0].principal_id
+  principal_id         = local.control_plane_principal_id
 }

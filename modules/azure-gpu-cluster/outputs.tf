@@ -70,3 +70,8 @@ output "log_analytics_workspace_id" {
   description = "Log Analytics workspace holding control-plane (audit) logs and checkpoint access logs."
   value       = azurerm_log_analytics_workspace.this.id
 }
+
+output "control_plane_principal_id" {
+  description = "Principal (object) id of the cluster's control-plane identity: the module-created user-assigned identity when a pool uses a capacity reservation group, else the system-assigned one."
+  value       = local.control_plane_principal_id
+}

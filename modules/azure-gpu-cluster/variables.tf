@@ -29,7 +29,7 @@ variable "cidr" {
 }
 
 variable "capacity_reservation_group_ids" {
-  description = "Pool name -> ARM id of the capacity reservation group the pool (or the default pool, when system_pool names it) is associated with (learn.microsoft.com/azure/aks/use-capacity-reservation-groups). AKS needs a user-assigned control-plane identity with Contributor on the group's resource group for this (see docs/reservations.md)."
+  description = "Pool name -> ARM id of the capacity reservation group the pool (or the default pool, when system_pool names it) is associated with (learn.microsoft.com/azure/aks/use-capacity-reservation-groups). AKS needs a user-assigned control-plane identity with Contributor on the group's resource group for this: the module then creates one (identity.tf)."
   type        = map(string)
   default     = {}
 

@@ -113,6 +113,8 @@ class Recorder(pulumi.runtime.Mocks):
     urns: list[str] = field(default_factory=list)  # of every resource, in registration order
     # urn -> the URNs its aliases name (what it was called before a refactoring)
     aliases: dict[str, list[str]] = field(default_factory=dict)
+    # urn -> the URNs it waits for: ``depends_on`` and the resources its inputs come from
+    dependencies: dict[str, list[str]] = field(default_factory=dict)
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
@@ -165,6 +167,7 @@ class _OutputsMonitor(MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
+        self._recorder.dependencies[response.urn] = list(request.dependencies)
         named: list[str] = []
         for alias in request.aliases:
             if alias.urn:

@@ -235,6 +235,7 @@ class AzureGpuCluster(GpuClusterComponent):
                 "node_resource_group": cluster.node_resource_group,
                 "nodes_subnet_id": net.nodes.id,
                 "kubelet_identity_object_id": control.kubelet_object_id,
+                "control_plane_principal_id": control.principal_id,
                 "checkpoint_storage_account": checkpoint.account.name,
                 "checkpoint_blob_endpoint": checkpoint.account.primary_endpoints.apply(
                     lambda e: e.blob

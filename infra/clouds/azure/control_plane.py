@@ -1,13 +1,22 @@
-"""``infra:azure:ControlPlane``: the AKS cluster of ``infra:azure:GpuCluster``."""
+"""``infra:azure:ControlPlane``: the AKS cluster of ``infra:azure:GpuCluster``.
+
+Its control-plane identity is the module's identity.tf: user-assigned when a pool uses a capacity
+reservation group, with Contributor on each resource group holding one, because AKS associates
+pools with a group only then and "system-assigned managed identities don't work for this
+feature" (learn.microsoft.com/azure/aks/use-capacity-reservation-groups); system-assigned
+otherwise. Contributor's built-in role definition id is b24988ac-6180-42a0-ab88-20f7382dd24c
+(learn.microsoft.com/azure/role-based-access-control/built-in-roles/general, Contributor).
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pulumi
-from pulumi_azure_native import authorization, containerservice, monitor
+from pulumi_azure_native import authorization, containerservice, managedidentity, monitor
 
 from infra.clouds.args import pool_labels
 from infra.clouds.azure.ids import role_definition_id
@@ -18,18 +27,29 @@ if TYPE_CHECKING:
     from infra.clouds.azure.logs import Logs
     from infra.clouds.azure.network import Network
 
-__all__ = ["CRITICAL_ADDONS_TAINT", "NETWORK_CONTRIBUTOR", "TYPE", "ControlPlane"]
+__all__ = [
+    "CONTRIBUTOR",
+    "CRITICAL_ADDONS_TAINT",
+    "NETWORK_CONTRIBUTOR",
+    "TYPE",
+    "ControlPlane",
+    "reservation_resource_groups",
+]
 
 TYPE = "infra:azure:ControlPlane"
 # azurerm's only_critical_addons_enabled is this taint on the default pool in the AKS API.
 CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 # Built-in role definition id (the same in every Azure cloud and tenant).
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+# identity.tf local.reservation_resource_groups: the resource group part of a group's ARM id.
+_RESOURCE_GROUP_SCOPE = re.compile(r"^(/subscriptions/[^/]+/resourceGroups/[^/]+)/")
 
 
 class ControlPlane(Part):
-    """The module's "AKS cluster" section without the node pools: the cluster with its default
-    pool and system-assigned identity, its control-plane logs and its subnet role."""
+    """The module's "AKS cluster" section without the node pools, and its identity.tf: the
+    cluster with its default pool and control-plane identity, its control-plane logs and its
+    subnet role."""
 
     def __init__(
         self,
@@ -42,15 +62,26 @@ class ControlPlane(Part):
         tags: Mapping[str, str],
     ) -> None:
         super().__init__(TYPE, name, top)
+        identity, grants = self._user_assigned_identity(a, net, subscription, tags)
         self.cluster = cluster = _managed_cluster(
             a,
             net,
             _system_pool(a, net.nodes.id, tags),
+            identity,
             tags,
             # The cluster autoscaler owns the running size. Differs: azurerm's
             # temporary_name_for_rotation (resize the default pool through a temporary pool)
             # is a provider feature with no ARM counterpart; a VM size change re-creates it.
-            self.child(ignore_changes=["agentPoolProfiles[0].count"]),
+            # AKS checks the identity's Contributor role when it associates a pool with its
+            # capacity reservation group, so the grants come first.
+            self.child(ignore_changes=["agentPoolProfiles[0].count"], depends_on=grants),
+        )
+        # The principal AKS acts as on Azure resources (identity.tf
+        # local.control_plane_principal_id).
+        self.principal_id: pulumi.Output[str] = (
+            identity.principal_id
+            if identity is not None
+            else cluster.identity.apply(lambda i: i.principal_id if i else "")
         )
         monitor.DiagnosticSetting(
             f"{a.name}-control-plane",
@@ -64,13 +95,13 @@ class ControlPlane(Part):
             ],
             opts=self.child(),
         )
-        # With a system-assigned identity and a bring-your-own subnet, AKS needs to manage the
-        # subnet (load balancers, node NICs).
+        # With a bring-your-own subnet, AKS's control-plane identity (system- or user-assigned)
+        # needs to manage the subnet (load balancers, node NICs).
         authorization.RoleAssignment(
             f"{a.name}-cluster-network",
             scope=net.nodes.id,
             role_definition_id=role_definition_id(subscription, NETWORK_CONTRIBUTOR),
-            principal_id=cluster.identity.apply(lambda i: i.principal_id if i else ""),
+            principal_id=self.principal_id,
             principal_type="ServicePrincipal",
             opts=self.child(),
         )
@@ -79,14 +110,66 @@ class ControlPlane(Part):
             lambda p: p["kubeletidentity"].object_id if p and "kubeletidentity" in p else ""
         )
         self.register_outputs(
-            {"cluster_id": cluster.id, "kubelet_identity_object_id": self.kubelet_object_id}
+            {
+                "cluster_id": cluster.id,
+                "kubelet_identity_object_id": self.kubelet_object_id,
+                "control_plane_principal_id": self.principal_id,
+            }
         )
+
+    def _user_assigned_identity(
+        self,
+        a: AzureGpuClusterArgs,
+        net: Network,
+        subscription: pulumi.Input[str],
+        tags: Mapping[str, str],
+    ) -> tuple[managedidentity.UserAssignedIdentity | None, list[pulumi.Resource]]:
+        """identity.tf: the user-assigned identity and its Contributor role on each resource
+        group holding a capacity reservation group, only when a pool names one (a cluster
+        without reservations keeps its system-assigned identity and its resources)."""
+        if not a.capacity_reservation_group_ids:
+            return None, []
+        identity = managedidentity.UserAssignedIdentity(
+            f"{a.name}-control-plane-identity",
+            resource_name_=f"{a.name}-control-plane",
+            location=net.group.location,
+            resource_group_name=net.group.name,
+            tags=dict(tags),
+            opts=self.child(),
+        )
+        grants: list[pulumi.Resource] = [
+            authorization.RoleAssignment(
+                # Named by scope like the module's for_each key: adding a group adds one.
+                f"{a.name}-reservation-groups-{scope}",
+                scope=scope,
+                role_definition_id=role_definition_id(subscription, CONTRIBUTOR),
+                principal_id=identity.principal_id,
+                # As the page's az role assignment create (--assignee-principal-type): ARM
+                # then does not look the new identity up in Entra ID, which may lag behind.
+                principal_type="ServicePrincipal",
+                opts=self.child(),
+            )
+            for scope in reservation_resource_groups(a.capacity_reservation_group_ids)
+        ]
+        return identity, grants
+
+
+def reservation_resource_groups(ids: Mapping[str, str]) -> list[str]:
+    """The ``/subscriptions/<id>/resourceGroups/<group>`` of each capacity reservation group's
+    ARM id, once each and sorted (the Args validated their shape)."""
+    scopes = set()
+    for crg in ids.values():
+        match = _RESOURCE_GROUP_SCOPE.match(crg)
+        if match is not None:
+            scopes.add(match.group(1))
+    return sorted(scopes)
 
 
 def _managed_cluster(
     a: AzureGpuClusterArgs,
     net: Network,
     default_pool: containerservice.ManagedClusterAgentPoolProfileArgs,
+    identity: managedidentity.UserAssignedIdentity | None,
     tags: Mapping[str, str],
     opts: pulumi.ResourceOptions,
 ) -> containerservice.ManagedCluster:
@@ -126,9 +209,7 @@ def _managed_cluster(
             upgrade_channel="patch", node_os_upgrade_channel="NodeImage"
         ),
         agent_pool_profiles=[default_pool],
-        identity=containerservice.ManagedClusterIdentityArgs(
-            type=containerservice.ResourceIdentityType.SYSTEM_ASSIGNED
-        ),
+        identity=_cluster_identity(identity),
         network_profile=_network_profile(a),
         aad_profile=containerservice.ManagedClusterAADProfileArgs(
             managed=True,
@@ -137,6 +218,20 @@ def _managed_cluster(
         ),
         tags=tags,
         opts=opts,
+    )
+
+
+def _cluster_identity(
+    identity: managedidentity.UserAssignedIdentity | None,
+) -> containerservice.ManagedClusterIdentityArgs:
+    """The cluster's ``identity`` block: the user-assigned identity when there is one."""
+    if identity is None:
+        return containerservice.ManagedClusterIdentityArgs(
+            type=containerservice.ResourceIdentityType.SYSTEM_ASSIGNED
+        )
+    return containerservice.ManagedClusterIdentityArgs(
+        type=containerservice.ResourceIdentityType.USER_ASSIGNED,
+        user_assigned_identities=[identity.id],
     )
 
 

@@ -5,7 +5,8 @@ its zones become the reservation's zone
 (learn.microsoft.com/azure/aks/use-capacity-reservation-groups).
 
 - AKS needs a user-assigned control-plane identity with Contributor on the group's resource
-  group; a system-assigned identity does not work (same page). See docs/reservations.md.
+  group; a system-assigned identity does not work (same page): the module and the component create
+  it (identity.tf, control_plane.py). See docs/reservations.md.
 - Azure lets more VMs than reserved be associated (overallocation, without the capacity SLA;
   learn.microsoft.com/azure/virtual-machines/capacity-reservation-overallocate): max nodes is not
   capped by the reserved quantity.
