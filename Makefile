@@ -138,9 +138,12 @@ pulumi-preview: render
 golden: venv
 	$(BIN)/python -m tools.update_golden
 
+# aws and azurerm from npm, then kubernetes and helm (with their provider blocks) from PyPI;
+# the types kept are those modules/ and the rendered roots in tests/golden/render use.
+# alicloud needs a git mirror: python -m tools.extract_alicloud_schema --git-dir DIR.
 schemas: venv
-	$(BIN)/python tools/extract_schemas.py
-	$(BIN)/python tools/extract_kubernetes_schema.py
+	$(BIN)/python -m tools.extract_schemas
+	$(BIN)/python -m tools.extract_kubernetes_schema
 
 lint: venv
 	$(BIN)/ruff check infra tests tools

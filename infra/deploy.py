@@ -21,7 +21,7 @@ from infra.catalog import Catalog
 from infra.clouds import CLOUDS, Cloud
 from infra.clouds.base import SyncJob, sync_job
 from infra.clouds.dr_inputs import DrCluster
-from infra.clouds.gpu_addons import HelmRelease
+from infra.clouds.gpu_addons import HelmRelease, ManagedAddon
 from infra.dr.data import CHECKPOINT_PREFIX, data_paths, sync_job_name
 from infra.dr.terraform import DrModuleCall, dr_module_calls
 from infra.inputs import cluster_module_inputs
@@ -92,6 +92,11 @@ class DeployedStack:
     gpu_addons: Mapping[str, tuple[HelmRelease, ...]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    # Cluster -> the cloud's managed add-ons it needs (GpuSoftware.managed_addons: ACK's eRDMA
+    # controller), for the same two; clusters without are absent.
+    managed_addons: Mapping[str, tuple[ManagedAddon, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @property
     def name(self) -> str:
@@ -146,12 +151,20 @@ def deploy_plan(stack: ResolvedStack, catalog: Catalog) -> DeployedStack:
         state_backends=state_backends(stack),
         sync_jobs=MappingProxyType(_sync_jobs(stack, clusters)),
         gpu_addons=MappingProxyType(_gpu_addons(clusters)),
+        managed_addons=MappingProxyType(_managed_addons(clusters)),
     )
 
 
 def _gpu_addons(clusters: tuple[DeployedCluster, ...]) -> dict[str, tuple[HelmRelease, ...]]:
     found = {c.name: c.cloud.gpu_software().releases(c.dr_cluster()) for c in clusters}
     return {name: releases for name, releases in found.items() if releases}
+
+
+def _managed_addons(
+    clusters: tuple[DeployedCluster, ...],
+) -> dict[str, tuple[ManagedAddon, ...]]:
+    found = {c.name: c.cloud.gpu_software().managed_addons(c.dr_cluster()) for c in clusters}
+    return {name: addons for name, addons in found.items() if addons}
 
 
 def _sync_jobs(

@@ -75,6 +75,9 @@ def test_every_gpu_cluster_has_its_charts_on_its_gpu_pools(
             expected = set(EXPECTED[cluster.cloud.name])
             if cluster.cloud.name == "aws" and rdma_pools(target):
                 expected.add("aws-efa-k8s-device-plugin")
+            if cluster.cloud.name == "azure" and rdma_pools(target):
+                # InfiniBand: the fabric's releases (tests/test_rdma_fabric.py checks them).
+                expected |= {"network-operator", "nic-cluster-policy"}
             assert names == expected, cluster.name
             (local,) = gpu["locals"]
             for label, body in releases.items():
@@ -85,6 +88,13 @@ def test_every_gpu_cluster_has_its_charts_on_its_gpu_pools(
                         "keys": [POOL_LABEL],
                         "values": list(rdma_pools(target)),
                     }
+                elif label == "network_operator":
+                    worker = values["node-feature-discovery"]["worker"]
+                    assert _pool_selector(worker) == list(rdma_pools(target))
+                elif label == "nic_cluster_policy":
+                    (policy,) = values["resources"]
+                    affinity = {"affinity": {"nodeAffinity": policy["spec"]["nodeAffinity"]}}
+                    assert _pool_selector(affinity) == list(rdma_pools(target))
                 else:
                     assert _pool_selector(values) == list(pools), (cluster.name, label)
             versions = _parse(files[f"{root.path}/versions.tf"])
@@ -97,15 +107,28 @@ def test_every_gpu_cluster_has_its_charts_on_its_gpu_pools(
 
 
 def test_alicloud_erdma_pools_get_the_erdma_controller(plans: dict[str, DeployedStack]) -> None:
+    seen = False
     for plan in plans.values():
         files, roots = addons_files(plan)
         for root in roots:
             cluster = plan.cluster(root.cluster or "")
             if cluster.cloud.name != "alicloud" or f"{root.path}/gpu.tf" not in files:
                 continue
-            text = files[f"{root.path}/gpu.tf"]
-            has = 'name       = "ack-erdma-controller"' in text or "ack-erdma-controller" in text
-            assert has == bool(rdma_pools(cluster.dr_cluster())), root.path
+            gpu = _parse(files[f"{root.path}/gpu.tf"])
+            addons = [
+                body
+                for block in gpu["resource"]
+                for t, v in block.items()
+                if t == "alicloud_cs_kubernetes_addon"
+                for body in v.values()
+            ]
+            rdma = bool(rdma_pools(cluster.dr_cluster()))
+            assert [a["name"] for a in addons] == (["ack-erdma-controller"] if rdma else [])
+            # One source: the plan's record, which stack.json gives the Pulumi program.
+            managed = plan.managed_addons.get(cluster.name, ())
+            assert [a.name for a in managed] == [a["name"] for a in addons], root.path
+            seen = seen or rdma
+    assert seen, "an example stack has an eRDMA pool"
 
 
 def test_a_cpu_only_cluster_gets_no_gpu_software() -> None:

@@ -44,10 +44,10 @@ def test_every_module_is_checked(schemas: Schemas) -> None:
         "state-backend-aws",
         "state-backend-azure",
     ]
-    assert {"aws", "azurerm", "alicloud", "kubernetes"} <= schemas.providers
+    assert {"aws", "azurerm", "alicloud", "kubernetes", "helm"} <= schemas.providers
 
 
-@pytest.mark.parametrize("name", ["aws", "azurerm", "alicloud", "kubernetes"])
+@pytest.mark.parametrize("name", ["aws", "azurerm", "alicloud", "kubernetes", "helm"])
 def test_schema_snapshots_record_their_source(name: str) -> None:
     path = SCHEMA_DIR / f"{name}.json"
     document = json.loads(path.read_text())

@@ -1,14 +1,20 @@
 """Check Terraform files against provider schema snapshots, offline.
 
 Walks every ``resource`` block of the given ``.tf`` files (parsed with python-hcl2), including
-nested blocks and ``dynamic "x" { content { ... } }``, and reports:
+nested blocks and ``dynamic "x" { content { ... } }``, and every ``provider`` block whose
+snapshot records the provider configuration (``provider_config``: kubernetes, helm), and reports:
 
 - resource types missing from the snapshot of their provider,
 - arguments and nested blocks the provider does not have,
 - required arguments and blocks that are missing.
 
-Snapshots are ``tests/schemas/*.json`` (written by ``tools/extract_schemas.py`` and
-``tools/extract_alicloud_schema.py``). Usage: ``python tests/tfschema.py [PATH ...]`` (files or
+Nested attributes (plugin-framework providers such as hashicorp/helm 3.x: ``set = [{...}]``,
+``kubernetes = {...}``) are arguments listed under ``nested`` with the schema of their object:
+the keys of a literal object (or list of objects) are checked like a block's, and writing one
+as a block (``kubernetes { }``) is reported, as Terraform does.
+
+Snapshots are ``tests/schemas/*.json`` (written by ``tools/extract_schemas.py``,
+``tools/extract_kubernetes_schema.py`` and ``tools/extract_alicloud_schema.py``). Usage: ``python tests/tfschema.py [PATH ...]`` (files or
 directories, default ``modules/``); exit status 1 when a problem is found.
 """
 
@@ -20,6 +26,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +38,8 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 # Accepted in every resource whatever the provider schema says.
 META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider"})
 META_BLOCKS = frozenset({"lifecycle", "connection", "provisioner"})
+# Accepted in every provider block (Terraform's own; "version" is deprecated but still taken).
+PROVIDER_META_ARGUMENTS = frozenset({"alias", "version"})
 # Resource types built into Terraform itself (no provider schema to snapshot).
 BUILTIN_RESOURCES: dict[str, dict[str, Any]] = {
     "terraform_data": {
@@ -60,16 +69,22 @@ class Schemas:
 
     resources: Mapping[str, Mapping[str, Any]]
     providers: frozenset[str]
+    # The ``provider "<name>"`` block's schema, for the snapshots that record it.
+    provider_configs: Mapping[str, Mapping[str, Any]] = dataclass_field(default_factory=dict)
 
     @classmethod
     def load(cls, schema_dir: Path = SCHEMA_DIR) -> Schemas:
         resources: dict[str, Mapping[str, Any]] = dict(BUILTIN_RESOURCES)
         providers: set[str] = set()
+        configs: dict[str, Mapping[str, Any]] = {}
         for path in sorted(schema_dir.glob("*.json")):
             document = json.loads(path.read_text())
-            providers.add(str(document["provider"]).rsplit("/", 1)[-1])
+            name = str(document["provider"]).rsplit("/", 1)[-1]
+            providers.add(name)
             resources.update(document["resources"])
-        return cls(resources=resources, providers=frozenset(providers))
+            if "provider_config" in document:
+                configs[name] = document["provider_config"]
+        return cls(resources=resources, providers=frozenset(providers), provider_configs=configs)
 
 
 def _unquote(label: str) -> str:
@@ -92,6 +107,9 @@ class _LineFinder:
 
     def resource(self, rtype: str, name: str) -> int:
         return self.find(rf'^\s*resource\s+"{re.escape(rtype)}"\s+"{re.escape(name)}"', 1)
+
+    def provider(self, name: str, start: int) -> int:
+        return self.find(rf'^\s*provider\s+"{re.escape(name)}"', start)
 
     def member(self, name: str, start: int) -> int:
         escaped = re.escape(name)
@@ -136,6 +154,14 @@ class _Checker:
             return
         self.body(body, schema, address, line, top_level=True)
 
+    def provider(self, name: str, body: dict[str, Any], line: int) -> None:
+        """Check a ``provider`` block, if the snapshot of that provider records its schema."""
+        schema = self.schemas.provider_configs.get(name)
+        if schema is None:
+            return  # aws, azurerm, alicloud: their snapshots hold resources only
+        config = {k: v for k, v in body.items() if k not in PROVIDER_META_ARGUMENTS}
+        self.body(config, schema, f"provider.{name}", line)
+
     def body(
         self,
         body: dict[str, Any],
@@ -147,6 +173,7 @@ class _Checker:
     ) -> None:
         arguments = set(schema.get("arguments", []))
         blocks: Mapping[str, Any] = schema.get("blocks", {})
+        nested: Mapping[str, Any] = schema.get("nested", {})
         present: set[str] = set()
         for key, value in body.items():
             if key.startswith("__"):
@@ -163,11 +190,20 @@ class _Checker:
                 if key in blocks:
                     for instance in value:
                         self.body(instance, blocks[key], f"{address}.{key}", member_line)
+                elif key in nested:
+                    self.report(
+                        member_line,
+                        address,
+                        f"{key!r} is a nested attribute, not a block: write {key} = {{ ... }}",
+                    )
                 elif key in arguments:
                     self.report(member_line, address, f"{key!r} is an argument, not a block")
                 else:
                     hint = _suggest(key, blocks)
                     self.report(member_line, address, f"unknown block {key!r}{hint}")
+            elif key in nested:
+                for instance in _literal_objects(value):
+                    self.body(instance, nested[key], f"{address}.{key}", member_line)
             elif key not in arguments:
                 if key in blocks:
                     self.report(member_line, address, f"{key!r} is a block, not an argument")
@@ -194,6 +230,15 @@ class _Checker:
             for content in spec.get("content", []) if isinstance(spec, dict) else []:
                 if isinstance(content, dict):
                     self.body(content, blocks[name], f"{address}.{name}", dyn_line)
+
+
+def _literal_objects(value: Any) -> list[dict[str, Any]]:
+    """The objects written literally in a nested attribute's value (none for an expression)."""
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return []  # "${var.x}", "${[for ...]}": only Terraform can see inside
 
 
 def _suggest(word: str, candidates: Iterable[str]) -> str:
@@ -225,6 +270,15 @@ def check_file(path: Path, schemas: Schemas) -> list[Problem]:
                 if name_label.startswith("__") or not isinstance(body, dict):
                     continue
                 checker.resource(_unquote(rtype_label), _unquote(name_label), body)
+    line = 1
+    for entry in tree.get("provider", []):
+        for name_label, body in entry.items():
+            if name_label.startswith("__") or not isinstance(body, dict):
+                continue
+            name = _unquote(name_label)
+            line = checker.lines.provider(name, line)
+            checker.provider(name, body, line)
+            line += 1
     return checker.problems
 
 

@@ -3,7 +3,9 @@
 The Alibaba Cloud provider has no npm package with a generated schema, so this reads the
 ``schema.Schema`` maps in ``alicloud/resource_alicloud_<name>.go`` (Terraform plugin SDK v2
 Go literals) straight out of a bare git directory and records, per resource type, the settable
-arguments, nested blocks and required names. Only facts are written, no provider code.
+arguments, nested blocks and required names. Only facts are written, no provider code. The types
+kept are those ``modules/`` and the rendered roots of the example stacks (``tests/golden/render``,
+where the add-ons roots declare ``alicloud_cs_kubernetes_addon``) use.
 
 Usage: python tools/extract_alicloud_schema.py --git-dir /work/.mirror/aliyun+terraform-provider-alicloud/repo
 (get the mirror with the ``fetch`` tool or ``git clone --bare``).
@@ -16,12 +18,14 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "tests" / "schemas" / "alicloud.json"
+SCAN_DIRS = (REPO_ROOT / "modules", REPO_ROOT / "tests" / "golden" / "render")
 PROVIDER = "registry.terraform.io/aliyun/alicloud"
 SCHEMA_MAP_OPEN = "map[string]*schema.Schema{"
 RESOURCE_RE = re.compile(r'resource\s+"(alicloud_[a-z0-9_]+)"')
@@ -187,11 +191,13 @@ def resource_schema(git_dir: Path, rev: str, resource_type: str) -> Block:
     return parse_schema_map(source, anchor + len("Schema: " + SCHEMA_MAP_OPEN) - 1)
 
 
-def used_resource_types(modules_dir: Path, prefix: str) -> list[str]:
-    """Every ``resource "TYPE"`` with the given prefix in ``modules_dir/**/*.tf``."""
+def used_resource_types(dirs: Iterable[Path], prefix: str) -> list[str]:
+    """Every ``resource "TYPE"`` with the given prefix in ``<dir>/**/*.tf`` of each of ``dirs``."""
     found: set[str] = set()
-    for path in sorted(modules_dir.rglob("*.tf")):
-        found.update(t for t in RESOURCE_RE.findall(path.read_text()) if t.startswith(prefix))
+    for directory in dirs:
+        for path in sorted(directory.rglob("*.tf")):
+            text = path.read_text()
+            found.update(t for t in RESOURCE_RE.findall(text) if t.startswith(prefix))
     return sorted(found)
 
 
@@ -207,7 +213,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--git-dir", type=Path, required=True, help="bare git dir of the provider")
     parser.add_argument("--rev", default="HEAD")
-    parser.add_argument("--modules", type=Path, default=REPO_ROOT / "modules")
+    parser.add_argument(
+        "--scan",
+        "--modules",
+        dest="scan",
+        type=Path,
+        action="append",
+        help="directory whose .tf files name the resource types to keep (default: "
+        "modules/ and tests/golden/render/; repeatable)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
 
@@ -220,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     version, date = released_version(args.git_dir, commit)
     resources = {
         rtype: resource_schema(args.git_dir, commit, rtype).to_json()
-        for rtype in used_resource_types(args.modules, "alicloud_")
+        for rtype in used_resource_types(args.scan or SCAN_DIRS, "alicloud_")
     }
     document = {
         "provider": PROVIDER,

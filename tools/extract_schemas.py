@@ -5,11 +5,16 @@ npm (``@cdktn/provider-aws``, ``@cdktn/provider-azurerm``) are generated from th
 schema. This packs one of them with ``npm pack``, reads the provider name and version from
 ``package.json`` (``cdktf.provider``), the Terraform argument and block names from the generated
 ``lib/<resource>/index.js`` (plus ``index-structs/``), and required-ness from the ``.jsii``
-assembly. It keeps only the resource types used in ``modules/`` and writes
-``tests/schemas/<provider>.json``, which ``tests/tfschema.py`` checks the modules against.
+assembly. It keeps only the resource types used in ``modules/`` and in the rendered roots of
+the example stacks (``tests/golden/render``) and writes ``tests/schemas/<provider>.json``, which
+``tests/tfschema.py`` checks the modules and the rendered roots against.
 
-Usage: python tools/extract_schemas.py [--provider aws|azurerm ...] [--package-dir DIR]
-The Alibaba Cloud schema comes from ``tools/extract_alicloud_schema.py`` (no npm package).
+Usage: python tools/extract_schemas.py [--provider aws|azurerm ...] [--work-dir DIR]
+
+``make schemas`` runs this, then ``tools/extract_kubernetes_schema.py`` (the kubernetes and helm
+snapshots, whose packages come from PyPI and which also record the provider configuration).
+The Alibaba Cloud schema comes from ``tools/extract_alicloud_schema.py`` (no package: it reads
+a git mirror of the provider, so ``make schemas`` does not run it).
 """
 
 from __future__ import annotations
@@ -22,12 +27,16 @@ import sys
 import tarfile
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = REPO_ROOT / "tests" / "schemas"
+# Where resource types are used: the modules, and the committed renders of the example stacks
+# (the add-ons roots declare helm_release, kubernetes_* and alicloud_cs_kubernetes_addon there).
+SCAN_DIRS = (REPO_ROOT / "modules", REPO_ROOT / "tests" / "golden" / "render")
 RESOURCE_RE = re.compile(r'resource\s+"([a-z0-9_]+)"')
 ATTR_ENTRY_RE = re.compile(
     r'^\s+"?(?P<name>[A-Za-z0-9_]+)"?: \{\s*value: (?P<value>.*?),\s*'
@@ -131,6 +140,14 @@ class ResourceModule:
             raise SchemaExtractionError(f"{resource_type}: class {class_name} not found")
         return self._block(_attrs_body(self.js, synth), f"{class_name}Config", frozenset())
 
+    def provider(self) -> dict[str, Any]:
+        """Arguments, blocks and required names of the ``provider`` block's configuration."""
+        match = re.search(r"class (\w+) extends cdktn\.TerraformProvider", self.js)
+        synth = self.js.find("synthesizeHclAttributes()", match.end()) if match else -1
+        if match is None or synth < 0:
+            raise SchemaExtractionError("no provider class found")
+        return self._block(_attrs_body(self.js, synth), f"{match.group(1)}Config", frozenset())
+
     def class_name(self, resource_type: str) -> str:
         """The generated class for ``resource_type`` (both static-field and assignment styles)."""
         # str.find + a walk back: a regex starting with \w+ is quadratic on these files.
@@ -147,11 +164,13 @@ class ResourceModule:
         return classes[-1].group(1)
 
 
-def used_resource_types(modules_dir: Path, prefix: str) -> list[str]:
-    """Every ``resource "TYPE"`` with ``prefix`` in ``modules_dir/**/*.tf``."""
+def used_resource_types(dirs: Path | Iterable[Path], prefix: str) -> list[str]:
+    """Every ``resource "TYPE"`` with ``prefix`` in ``<dir>/**/*.tf`` of each of ``dirs``."""
     found: set[str] = set()
-    for path in sorted(modules_dir.rglob("*.tf")):
-        found.update(t for t in RESOURCE_RE.findall(path.read_text()) if t.startswith(prefix))
+    for directory in [dirs] if isinstance(dirs, Path) else dirs:
+        for path in sorted(directory.rglob("*.tf")):
+            text = path.read_text()
+            found.update(t for t in RESOURCE_RE.findall(text) if t.startswith(prefix))
     return sorted(found)
 
 
@@ -242,7 +261,15 @@ def write_json(path: Path, document: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--provider", choices=sorted(PACKAGES), action="append")
-    parser.add_argument("--modules", type=Path, default=REPO_ROOT / "modules")
+    parser.add_argument(
+        "--scan",
+        "--modules",
+        dest="scan",
+        type=Path,
+        action="append",
+        help="directory whose .tf files name the resource types to keep (default: "
+        "modules/ and tests/golden/render/; repeatable)",
+    )
     parser.add_argument("--out-dir", type=Path, default=SCHEMA_DIR)
     parser.add_argument(
         "--work-dir", type=Path, help="keep the packed packages here (default: a temp dir)"
@@ -254,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         for key in args.provider or sorted(PACKAGES):
             spec = PACKAGES[key]
-            resource_types = used_resource_types(args.modules, f"{key}_")
+            resource_types = used_resource_types(args.scan or SCAN_DIRS, f"{key}_")
             package_dir, meta = npm_pack(spec, work)
             document = extract(spec, package_dir, resource_types, meta)
             out = args.out_dir / f"{key}.json"

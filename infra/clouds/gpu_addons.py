@@ -20,31 +20,44 @@ Sources (each pin read from the chart's own repository at the commit named):
 - aws/eks-charts stable/aws-efa-k8s-device-plugin/Chart.yaml (version v0.5.30, app v0.5.20)
   and values.yaml (``supportedInstanceLabels`` keys/values become the DaemonSet's required node
   affinity); Helm repository https://aws.github.io/eks-charts.
+- Network Operator namespace: Azure/aks-rdma-infiniband website/docs/configurations/
+  01-network-operator.md (commit 700dabb): its pods need privileged access, so the namespace is
+  labelled ``pod-security.kubernetes.io/enforce=privileged``.
+- Release ordering: hashicorp/terraform-provider-helm v3.1.2 helm/resource_helm_release.go
+  ``ModifyPlan`` renders (dry-runs) a chart at plan time only with ``experiments { manifest =
+  true }``, which no root sets; so a release whose objects need another release's CRDs plans
+  before those CRDs exist and applies after the release it depends on (``depends_on``).
 """
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from infra.clouds.dr_inputs import DrCluster
-from infra.values import Block, Value
+from infra.values import Raw, Value
 
 __all__ = [
     "ALERT_RULES_CONFIG_MAP",
     "DCGM_COUNTERS",
     "GPU_ALERTS",
+    "MANAGED_NAMESPACES",
     "MONITORING_NAMESPACE",
+    "NETWORK_NAMESPACE",
     "POOL_LABEL",
     "GpuAlert",
     "GpuSoftware",
     "HelmRelease",
+    "ManagedAddon",
     "alert_rules_yaml",
     "dcgm_exporter",
     "efa_device_plugin",
     "gpu_pools",
     "nvidia_device_plugin",
+    "pool_node_affinity",
+    "pool_placement",
     "rdma_pools",
 ]
 
@@ -52,6 +65,15 @@ __all__ = [
 POOL_LABEL = "infra/pool"
 SYSTEM_NAMESPACE = "kube-system"
 MONITORING_NAMESPACE = "gpu-monitoring"
+# The NVIDIA Network Operator's namespace (the name Azure's guide installs it in).
+NETWORK_NAMESPACE = "network-operator"
+_MANAGED_BY = {"app.kubernetes.io/managed-by": "infra"}
+# The namespaces the add-ons root creates itself (a release in one refers to it), and their
+# labels; every other release namespace (kube-system) exists already.
+MANAGED_NAMESPACES: Mapping[str, Mapping[str, str]] = {
+    MONITORING_NAMESPACE: _MANAGED_BY,
+    NETWORK_NAMESPACE: {**_MANAGED_BY, "pod-security.kubernetes.io/enforce": "privileged"},
+}
 # The key of the alert rules file in its ConfigMap (Terraform and Pulumi alike).
 RULES_FILE = "gpu-alerts.rules.yaml"
 ALERT_RULES_CONFIG_MAP = "gpu-alert-rules"
@@ -77,10 +99,14 @@ class HelmRelease:
     version: str
     namespace: str
     values: Mapping[str, Value]
+    # Names of the releases (of the same cluster) this one installs after: its objects need
+    # what they install (CRDs, an operator). Helm has no ordering across releases.
+    depends_on: tuple[str, ...] = ()
 
     def record(self) -> dict[str, Value]:
-        """The release as stack.json and the parity inventory hold it."""
-        return {
+        """The release as stack.json and the parity inventory hold it (``depends_on`` only
+        when it has one, so the releases without keep their record)."""
+        record: dict[str, Value] = {
             "name": self.name,
             "chart": self.chart,
             "repository": self.repository,
@@ -88,6 +114,46 @@ class HelmRelease:
             "namespace": self.namespace,
             "values": dict(self.values),
         }
+        if self.depends_on:
+            record["depends_on"] = list(self.depends_on)
+        return record
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedAddon:
+    """One add-on the cloud itself installs and upgrades in the cluster (no Helm chart of
+    ours): a Terraform resource of ``resource_type`` labelled ``label`` in the add-ons root, and
+    the same resource in the Pulumi program (:mod:`infra.clouds.gpu_software`), by one name."""
+
+    label: str  # the Terraform resource label; the Pulumi resource is "<component>-<label>",
+    # i.e. "<cluster>-gpu-software-<label>"
+    resource_type: str  # the Terraform resource type, e.g. alicloud_cs_kubernetes_addon
+    name: str  # the add-on's name in the cloud's catalog, e.g. ack-erdma-controller
+    config: Mapping[str, Value]  # the add-on's custom configuration; {} for its defaults
+
+    def config_json(self) -> str:
+        """The configuration as the cloud's API takes it: a JSON string, keys sorted and
+        compact, exactly what Terraform's ``jsonencode`` writes; "" for none."""
+        if not self.config:
+            return ""
+        return json.dumps(self.config, sort_keys=True, separators=(",", ":"))
+
+    def record(self) -> dict[str, Value]:
+        """The add-on as stack.json holds it."""
+        return {
+            "label": self.label,
+            "resource_type": self.resource_type,
+            "name": self.name,
+            "config": dict(self.config),
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Value]) -> ManagedAddon:
+        """The add-on back from :meth:`record` (the Pulumi program reads stack.json)."""
+        config = record["config"]
+        if not isinstance(config, Mapping):
+            raise TypeError(f"managed add-on {record.get('name')!r}: config is not an object")
+        return cls(str(record["label"]), str(record["resource_type"]), str(record["name"]), config)
 
 
 class GpuSoftware(ABC):
@@ -97,11 +163,21 @@ class GpuSoftware(ABC):
     def releases(self, cluster: DrCluster) -> tuple[HelmRelease, ...]:
         """The pinned Helm releases of ``cluster``; () for a cluster without GPU pools."""
 
-    def managed_addons(self, cluster: DrCluster) -> tuple[Block, ...]:
-        """Terraform resources of the cloud's own add-ons for ``cluster`` (after the data
-        sources of ``Cloud.checkpoint_sync().kubernetes_provider``); none by default."""
+    def managed_addons(self, cluster: DrCluster) -> tuple[ManagedAddon, ...]:
+        """The cloud's own add-ons ``cluster`` needs; none by default."""
         del cluster
         return ()
+
+    def pulumi_twins(self) -> Mapping[str, tuple[str, str, str]]:
+        """Terraform resource type of each managed add-on -> (Pulumi package, module, class) of
+        the resource the Pulumi program creates for it; none by default."""
+        return {}
+
+    def addon_cluster_id(self, cluster: DrCluster) -> Raw:
+        """The cluster's id in the add-ons root, for its managed add-ons' ``cluster_id``: an
+        expression over the data sources of ``Cloud.checkpoint_sync().kubernetes_provider``.
+        Only a cloud with managed add-ons has one."""
+        raise NotImplementedError(f"{type(self).__name__} has no managed add-ons ({cluster.name})")
 
     def notes(self, cluster: DrCluster) -> tuple[str, ...]:
         """What the root leaves to someone else, one line each, for main.tf's header."""
@@ -126,24 +202,23 @@ def rdma_pools(cluster: DrCluster) -> tuple[str, ...]:
     return tuple(k for k in gpu_pools(cluster) if _pools(cluster)[k].get("rdma"))
 
 
-def _placement(pools: Sequence[str]) -> dict[str, Value]:
+def pool_node_affinity(pools: Sequence[str]) -> dict[str, Value]:
+    """Required node affinity on the pool label, listing exactly ``pools``."""
+    return {
+        "requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [
+                {"matchExpressions": [{"key": POOL_LABEL, "operator": "In", "values": list(pools)}]}
+            ]
+        }
+    }
+
+
+def pool_placement(pools: Sequence[str]) -> dict[str, Value]:
     """Pod placement for a DaemonSet that belongs on exactly ``pools``: required node affinity
     on the pool label, and a toleration of every taint, since the pools may carry any taint the
     stack gives them (and the clouds add their own, e.g. AKS spot) and nothing else matches."""
     return {
-        "affinity": {
-            "nodeAffinity": {
-                "requiredDuringSchedulingIgnoredDuringExecution": {
-                    "nodeSelectorTerms": [
-                        {
-                            "matchExpressions": [
-                                {"key": POOL_LABEL, "operator": "In", "values": list(pools)}
-                            ]
-                        }
-                    ]
-                }
-            }
-        },
+        "affinity": {"nodeAffinity": pool_node_affinity(pools)},
         "tolerations": [{"operator": "Exists"}],
     }
 
@@ -157,7 +232,7 @@ def nvidia_device_plugin(cluster: DrCluster) -> HelmRelease:
         NVIDIA_REPOSITORY,
         NVIDIA_VERSION,
         SYSTEM_NAMESPACE,
-        _placement(gpu_pools(cluster)),
+        pool_placement(gpu_pools(cluster)),
     )
 
 
@@ -187,7 +262,7 @@ def dcgm_exporter(cluster: DrCluster) -> HelmRelease:
         DCGM_VERSION,
         MONITORING_NAMESPACE,
         {
-            **_placement(gpu_pools(cluster)),
+            **pool_placement(gpu_pools(cluster)),
             "serviceMonitor": {"enabled": False},
             "customMetrics": DCGM_COUNTERS,
         },

@@ -254,7 +254,8 @@ def create_gpu_software(
     providers: Mapping[str, pulumi.ProviderResource] | None = None,
 ) -> dict[str, pulumi.ComponentResource]:
     """One ``infra:gpu:GpuSoftware`` per cluster with GPU software (its add-ons root's gpu.tf),
-    on the same kubernetes provider as its sync jobs."""
+    on the same kubernetes provider as its sync jobs; its managed add-ons on the cluster's id and
+    cloud provider."""
     if not document.addons:
         return {}
     from infra.clouds.gpu_software import GpuSoftwareComponent  # noqa: PLC0415
@@ -263,14 +264,35 @@ def create_gpu_software(
     created: dict[str, pulumi.ComponentResource] = {}
     for call in document.addons:
         provider = providers[call.cluster]
+        cluster = clusters[call.cluster]
         component = GpuSoftwareComponent(
             f"{call.cluster}-gpu-software",
             call.releases,
             pulumi.ResourceOptions(providers=[provider]),
+            managed_addons=call.managed_addons,
+            cluster_id=cluster.cluster_id,
+            cloud_provider=_cloud_provider(cluster, call),
         )
         pulumi.export(f"{call.cluster}_gpu_software", component.outputs())
         created[call.cluster] = component
     return created
+
+
+def _cloud_provider(
+    cluster: GpuClusterComponent, call: AddonsCall
+) -> pulumi.ProviderResource | None:
+    """The cloud provider the cluster component was given, for the cluster's managed add-ons
+    (the Terraform root's provider in the cluster's region); None without managed add-ons."""
+    if not call.managed_addons:
+        return None
+    from infra.clouds.gpu_software import MANAGED_ADDON_PACKAGES  # noqa: PLC0415
+
+    kind = str(call.managed_addons[0]["resource_type"])
+    package = MANAGED_ADDON_PACKAGES[kind][0] if kind in MANAGED_ADDON_PACKAGES else kind
+    provider = cluster.get_provider(f"{package}::")
+    if provider is None:
+        raise InfraError(f"stack.json: cluster {call.cluster!r} has no {package} provider")
+    return provider
 
 
 def create_stack(document: StackDocument) -> None:

@@ -69,26 +69,42 @@ def load_sync_calls(data: Mapping[str, Any]) -> tuple[SyncCall, ...]:
 
 @dataclass(frozen=True, slots=True)
 class AddonsCall:
-    """The GPU software of one cluster: the Helm releases its add-ons root renders."""
+    """The GPU software of one cluster: the Helm releases and the cloud's managed add-ons its
+    add-ons root renders."""
 
     cluster: str
     releases: tuple[Mapping[str, Any], ...]  # HelmRelease.record()
+    managed_addons: tuple[Mapping[str, Any], ...] = ()  # ManagedAddon.record()
 
 
 def addons_document(plan: DeployedStack) -> list[dict[str, object]]:
-    """The ``addons`` entry of ``stack.json``: clusters with GPU software, in stack order."""
-    return [
-        {"cluster": c.name, "releases": [r.record() for r in plan.gpu_addons[c.name]]}
-        for c in plan.clusters
-        if c.name in plan.gpu_addons
-    ]
+    """The ``addons`` entry of ``stack.json``: clusters with GPU software, in stack order
+    (``managed_addons`` only on a cluster that has some)."""
+    entries: list[dict[str, object]] = []
+    for cluster in plan.clusters:
+        releases = plan.gpu_addons.get(cluster.name, ())
+        managed = plan.managed_addons.get(cluster.name, ())
+        if not (releases or managed):
+            continue
+        entry: dict[str, object] = {
+            "cluster": cluster.name,
+            "releases": [r.record() for r in releases],
+        }
+        if managed:
+            entry["managed_addons"] = [a.record() for a in managed]
+        entries.append(entry)
+    return entries
 
 
 def load_addons_calls(data: Mapping[str, Any]) -> tuple[AddonsCall, ...]:
     """The GPU software entries of a ``stack.json`` document (``()`` when it has none)."""
     try:
         return tuple(
-            AddonsCall(str(c["cluster"]), tuple(dict(r) for r in c["releases"]))
+            AddonsCall(
+                str(c["cluster"]),
+                tuple(dict(r) for r in c["releases"]),
+                tuple(dict(a) for a in c.get("managed_addons") or ()),
+            )
             for c in data.get("addons") or ()
         )
     except (KeyError, TypeError, AttributeError) as exc:

@@ -3,10 +3,13 @@ pools (the GPU software that makes its GPUs and RDMA interfaces schedulable and 
 :mod:`infra.clouds.gpu_addons`, ``Cloud.gpu_software()``) and every failover target that receives
 a checkpoint sync job. A CPU-only cluster without sync jobs has none: nothing to install.
 
-GPU software: one ``helm_release`` per pinned chart (values in ``locals``), the cloud's managed
-add-ons, and the GPU alert rules as a ConfigMap (docs/gpu-software.md), on the ``helm`` provider
-(hashicorp/helm 3.x: ``kubernetes = { ... }`` is an attribute since 3.0) configured like the
-``kubernetes`` one, from the same data sources.
+GPU software: one ``helm_release`` per pinned chart (values in ``locals``; ``depends_on`` the
+releases it needs, e.g. the NicClusterPolicy after the Network Operator), the namespaces they
+need (:data:`infra.clouds.gpu_addons.MANAGED_NAMESPACES`), the cloud's managed add-ons (one
+resource of each :class:`~infra.clouds.gpu_addons.ManagedAddon`'s type, its configuration
+``jsonencode``d from ``locals``), and the GPU alert rules as a ConfigMap (docs/gpu-software.md),
+on the ``helm`` provider (hashicorp/helm 3.x: ``kubernetes = { ... }`` is an attribute since
+3.0) configured like the ``kubernetes`` one, from the same data sources.
 
 A failover pair of kind "sync" (:mod:`infra.dr.data`: another cloud, or a second target on the
 same cloud) has no cloud replication; its checkpoints are copied by a CronJob in the *target*
@@ -34,9 +37,11 @@ from infra.clouds.base import ProviderSource, SyncJob
 from infra.clouds.dr_inputs import DrCluster
 from infra.clouds.gpu_addons import (
     ALERT_RULES_CONFIG_MAP,
+    MANAGED_NAMESPACES,
     MONITORING_NAMESPACE,
     RULES_FILE,
     HelmRelease,
+    ManagedAddon,
     alert_rules_yaml,
 )
 from infra.deploy import GLOBAL_ROOT, DeployedCluster, DeployedStack
@@ -63,7 +68,6 @@ KUBERNETES_PROVIDER = ProviderSource("kubernetes", "hashicorp/kubernetes", ">= 3
 # terraform-provider-helm docs/guides/v3-upgrade-guide.md).
 HELM_PROVIDER = ProviderSource("helm", "hashicorp/helm", ">= 3.0.0, < 4.0.0")
 _MODULE_LABEL = "checkpoint_sync"
-_NAMESPACE_LABEL = "gpu_monitoring"
 # modules/checkpoint-sync's credentials_secret_name default, which the roots keep.
 CREDENTIALS_SECRET = "infra-checkpoint-sync"
 
@@ -82,11 +86,11 @@ def addons_files(plan: DeployedStack) -> tuple[dict[str, str], tuple[Root, ...]]
     for cluster in plan.clusters:
         target_jobs = plan.sync_jobs.get(cluster.name, ())
         addons = plan.gpu_addons.get(cluster.name, ())
-        extra = cluster.cloud.gpu_software().managed_addons(cluster.dr_cluster())
-        if not (target_jobs or addons or extra):
+        managed = plan.managed_addons.get(cluster.name, ())
+        if not (target_jobs or addons or managed):
             continue
         path = f"{base}/{addons_root_name(cluster.name)}"
-        files.update(_addons_root(plan, cluster, target_jobs, addons, path))
+        files.update(_addons_root(plan, cluster, target_jobs, (addons, managed), path))
         sources = dict.fromkeys(f"{base}/{job.source_cluster}" for job in target_jobs)
         depends = (f"{base}/{GLOBAL_ROOT}", f"{base}/{cluster.name}", *sources)
         roots.append(
@@ -101,9 +105,10 @@ def _addons_root(
     plan: DeployedStack,
     cluster: DeployedCluster,
     jobs: Sequence[SyncJob],
-    addons: Sequence[HelmRelease],
+    gpu: tuple[Sequence[HelmRelease], Sequence[ManagedAddon]],
     path: str,
 ) -> dict[str, str]:
+    addons, managed = gpu
     cloud = cluster.cloud
     target = cluster.dr_cluster()
     kubernetes = _kubernetes(cloud, target)
@@ -145,12 +150,11 @@ def _addons_root(
                 ),
             )
         )
-    gpu_blocks = (*_gpu_blocks(addons), *cloud.gpu_software().managed_addons(target))
+    gpu_blocks = _gpu_blocks(addons, _managed_blocks(cloud, target, managed))
     if gpu_blocks:
         notes = cloud.gpu_software().notes(target)
-        files[f"{path}/gpu.tf"] = header(plan, _gpu_text(cluster, addons, notes)) + document(
-            list(gpu_blocks)
-        )
+        text = _gpu_text(cluster, addons, managed, notes)
+        files[f"{path}/gpu.tf"] = header(plan, text) + document(list(gpu_blocks))
         outputs.append(
             Block(
                 "output",
@@ -194,53 +198,73 @@ def _local_name(release: HelmRelease) -> str:
     return release.name.replace("-", "_")
 
 
-def _gpu_blocks(addons: Sequence[HelmRelease]) -> tuple[Block, ...]:
-    """The releases (values in ``locals``), the monitoring namespace and the alert rules."""
-    if not addons:
+def _namespace_label(namespace: str) -> str:
+    return namespace.replace("-", "_")
+
+
+def _namespace_ref(namespace: str) -> Raw:
+    return Raw(f"kubernetes_namespace_v1.{_namespace_label(namespace)}.metadata[0].name")
+
+
+def _managed_blocks(
+    cloud: Cloud, target: DrCluster, managed: Sequence[ManagedAddon]
+) -> tuple[tuple[tuple[str, Value], ...], tuple[Block, ...]]:
+    """The managed add-ons' configurations (``locals`` entries) and resources."""
+    if not managed:
+        return (), ()
+    cluster_id = cloud.gpu_software().addon_cluster_id(target)
+    configs: list[tuple[str, Value]] = []
+    blocks: list[Block] = []
+    for addon in managed:
+        body: list[tuple[str, Value]] = [("cluster_id", cluster_id), ("name", addon.name)]
+        if addon.config:
+            configs.append((f"{addon.label}_config", addon.config))
+            body.append(("config", Raw(f"jsonencode(local.{addon.label}_config)")))
+        blocks.append(Block("resource", (addon.resource_type, addon.label), tuple(body)))
+    return tuple(configs), tuple(blocks)
+
+
+def _gpu_blocks(
+    addons: Sequence[HelmRelease],
+    managed: tuple[tuple[tuple[str, Value], ...], tuple[Block, ...]],
+) -> tuple[Block, ...]:
+    """The releases (values in ``locals``), the namespaces infra creates, the alert rules, and
+    the managed add-ons."""
+    configs, managed_blocks = managed
+    entries = (*((f"{_local_name(r)}_values", r.values) for r in addons), *configs)
+    if not entries:
         return ()
-    blocks: list[Block] = [
-        Block("locals", (), tuple((f"{_local_name(r)}_values", r.values) for r in addons))
-    ]
-    monitoring = any(r.namespace == MONITORING_NAMESPACE for r in addons)
-    namespace_ref = Raw(f"kubernetes_namespace_v1.{_NAMESPACE_LABEL}.metadata[0].name")
-    if monitoring:
+    blocks: list[Block] = [Block("locals", (), tuple(entries))]
+    used = {r.namespace for r in addons}
+    created = [ns for ns in MANAGED_NAMESPACES if ns in used]
+    for ns in created:
+        metadata = (("name", ns), ("labels", dict(MANAGED_NAMESPACES[ns])))
         blocks.append(
             Block(
                 "resource",
-                ("kubernetes_namespace_v1", _NAMESPACE_LABEL),
-                (
-                    Block(
-                        "metadata",
-                        (),
-                        (
-                            ("name", MONITORING_NAMESPACE),
-                            ("labels", {"app.kubernetes.io/managed-by": "infra"}),
-                        ),
-                    ),
-                ),
+                ("kubernetes_namespace_v1", _namespace_label(ns)),
+                (Block("metadata", (), metadata),),
             )
         )
     for release in addons:
         namespace: Value = (
-            namespace_ref if release.namespace == MONITORING_NAMESPACE else (release.namespace)
+            _namespace_ref(release.namespace) if release.namespace in created else release.namespace
         )
-        blocks.append(
-            Block(
-                "resource",
-                ("helm_release", _local_name(release)),
-                (
-                    ("name", release.name),
-                    ("repository", release.repository),
-                    ("chart", release.chart),
-                    ("version", release.version),
-                    ("namespace", namespace),
-                    ("values", [Raw(f"yamlencode(local.{_local_name(release)}_values)")]),
-                    ("wait", True),
-                    ("atomic", True),
-                ),
-            )
-        )
-    if monitoring:
+        body: list[tuple[str, Value]] = [
+            ("name", release.name),
+            ("repository", release.repository),
+            ("chart", release.chart),
+            ("version", release.version),
+            ("namespace", namespace),
+            ("values", [Raw(f"yamlencode(local.{_local_name(release)}_values)")]),
+            ("wait", True),
+            ("atomic", True),
+        ]
+        if release.depends_on:
+            names = (n.replace("-", "_") for n in release.depends_on)
+            body.append(("depends_on", [Raw(f"helm_release.{n}") for n in names]))
+        blocks.append(Block("resource", ("helm_release", _local_name(release)), tuple(body)))
+    if MONITORING_NAMESPACE in created:
         blocks.append(
             Block(
                 "resource",
@@ -251,7 +275,7 @@ def _gpu_blocks(addons: Sequence[HelmRelease]) -> tuple[Block, ...]:
                         (),
                         (
                             ("name", ALERT_RULES_CONFIG_MAP),
-                            ("namespace", namespace_ref),
+                            ("namespace", _namespace_ref(MONITORING_NAMESPACE)),
                             (
                                 "labels",
                                 {
@@ -265,16 +289,22 @@ def _gpu_blocks(addons: Sequence[HelmRelease]) -> tuple[Block, ...]:
                 ),
             )
         )
-    return tuple(blocks)
+    return (*blocks, *managed_blocks)
 
 
-def _gpu_text(cluster: DeployedCluster, addons: Sequence[HelmRelease], notes: Sequence[str]) -> str:
+def _gpu_text(
+    cluster: DeployedCluster,
+    addons: Sequence[HelmRelease],
+    managed: Sequence[ManagedAddon],
+    notes: Sequence[str],
+) -> str:
     """gpu.tf's header: what is installed, and where the alert rules go."""
     lines = [
         f"GPU software in {cluster.name} (docs/gpu-software.md): pinned Helm charts on its GPU",
         "pools, and the cloud's managed add-ons.",
         "",
         *(f"  {r.name}: {r.repository} {r.chart} {r.version}, in {r.namespace}" for r in addons),
+        *(f"  {a.name}: managed add-on ({a.resource_type}.{a.label})" for a in managed),
     ]
     if any(r.namespace == MONITORING_NAMESPACE for r in addons):
         lines += [

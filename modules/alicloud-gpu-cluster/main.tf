@@ -1,8 +1,6 @@
 locals {
   tags = merge(var.tags, { "infra-cluster" = var.name })
 
-  rdma_pools = { for k, p in var.node_pools : k => p if p.rdma }
-
   # ACK wants a full release ("1.31.1-aliyun.1"); a minor version picks its newest release.
   full_version_given = can(regex("-aliyun\\.", var.kubernetes_version))
   ack_releases = local.full_version_given ? [] : [
@@ -14,15 +12,13 @@ locals {
     length(local.ack_patches) > 0 ? local.ack_releases[index(local.ack_patches, max(local.ack_patches...))] : null
   )
 
-  addons = concat(
-    [
-      { name = "terway-eniip", config = "" },
-      { name = "csi-plugin", config = "" },
-      { name = "managed-csiprovisioner", config = "" },
-    ],
-    # eRDMA on ACK is the ack-erdma-controller add-on plus eRDMA-capable instance types.
-    length(local.rdma_pools) > 0 ? [{ name = "ack-erdma-controller", config = "" }] : [],
-  )
+  # eRDMA's controller (ack-erdma-controller) is not installed here: the cluster's add-ons root
+  # owns it, with its configuration (alicloud_cs_kubernetes_addon), so one root manages it.
+  addons = [
+    { name = "terway-eniip", config = "" },
+    { name = "csi-plugin", config = "" },
+    { name = "managed-csiprovisioner", config = "" },
+  ]
 }
 
 data "alicloud_cs_kubernetes_version" "this" {

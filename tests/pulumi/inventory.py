@@ -21,6 +21,17 @@ compares them with ``==`` and shows a unified diff of the JSON when they differ:
   policy and scope, AKS admin group and the Azure role for its kubeconfig, ACK role and scope
   ("user:<id>"/"role:<id>" as the stack writes them). The Terraform side reads the cluster
   modules' admin variables (access.tf), the Pulumi side the access resources registered.
+- ``addons``: one record per (cluster, Helm release) of the add-ons roots: name, chart,
+  repository, version, namespace, atomic and the values as Helm gets them (Terraform: the
+  ``locals`` each ``values = [yamlencode(local.x)]`` names, merged in order; Pulumi: the
+  ``helm.v3.Release`` values); ``kubernetes_objects``: the other Kubernetes objects those roots
+  declare themselves (the ``gpu-monitoring`` namespace, the ``gpu-alert-rules`` ConfigMap...):
+  kind, name, namespace, labels, data; ``managed_addons``: every other resource of those roots,
+  by Terraform resource type and label (ACK's ``alicloud_cs_kubernetes_addon``...): the add-on
+  name and its configuration parsed from JSON. The Pulumi side takes what is registered under
+  ``infra:gpu:GpuSoftware`` components, a Pulumi type named as its Terraform type
+  (``alicloud:cs/kubernetesAddon:KubernetesAddon`` is ``alicloud_cs_kubernetes_addon``), so
+  a piece one side adds and the other lacks shows, whatever its type.
 
 The Terraform side reads the rendered roots (python-hcl2) and applies each module's known
 semantics (one ``aws_eks_node_group`` per ``node_pools`` entry, the AKS default pool, ACK's
@@ -36,10 +47,22 @@ from pathlib import Path
 from typing import Any
 
 import hcl2
+import yaml
 
 Record = dict[str, Any]
 Inventory = dict[str, list[Record]]
-KINDS = ("clusters", "node_pools", "buckets", "replication", "dns_records", "sync", "admins")
+KINDS = (
+    "clusters",
+    "node_pools",
+    "buckets",
+    "replication",
+    "dns_records",
+    "sync",
+    "admins",
+    "addons",
+    "kubernetes_objects",
+    "managed_addons",
+)
 # modules/checkpoint-sync's namespace default; infra/terraform/addons.py names the roots.
 _SYNC_NAMESPACE = "infra-dr"
 _ADDONS_SUFFIX = "_addons"
@@ -119,6 +142,8 @@ def terraform_inventory(render_dir: Path, stack: str) -> Inventory:
                 _dr_module(call, inventory)
             elif module == "checkpoint-sync":
                 _sync_module(root.name.removesuffix(_ADDONS_SUFFIX), call, inventory)
+    for root in sorted((render_dir / "terraform" / stack).glob(f"*{_ADDONS_SUFFIX}")):
+        _addons_root(root.name.removesuffix(_ADDONS_SUFFIX), root, inventory)
     return inventory
 
 
@@ -292,6 +317,144 @@ def _sync_module(target: str, call: Mapping[str, Any], inventory: Inventory) -> 
         )
 
 
+_LOCAL_YAML = re.compile(r"^\$\{yamlencode\(local\.(\w+)\)\}$")
+_JSONENCODE = re.compile(r"^\$\{jsonencode\((.*)\)\}$", re.DOTALL)
+_REFERENCE = re.compile(r"^\$\{(\w+)\.(\w+)\.metadata\[0\]\.name\}$")
+
+
+def plain_numbers(value: Any) -> Any:
+    """Whole floats as ints: the Pulumi side's numbers arrive as protobuf floats."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [plain_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain_numbers(v) for k, v in value.items()}
+    return value
+
+
+def _merged(documents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Helm's merge of several values documents: later keys win, maps merge deeply."""
+    merged: dict[str, Any] = {}
+    for document in documents:
+        for key, value in document.items():
+            if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+                merged[key] = _merged([merged[key], value])
+            else:
+                merged[key] = value
+    return merged
+
+
+def release_record(
+    cluster: str, inputs: Mapping[str, Any], values: Mapping[str, Any], after: Iterable[str]
+) -> Record:
+    """One Helm release; ``after``: the names of the releases it installs after."""
+    return {
+        "cluster": cluster,
+        "name": inputs["name"],
+        "chart": inputs["chart"],
+        "repository": inputs["repository"],
+        "version": inputs["version"],
+        "namespace": inputs.get("namespace", "default"),
+        "atomic": bool(inputs.get("atomic", False)),
+        "values": plain_numbers(dict(values)),
+        "depends_on": sorted(after),
+    }
+
+
+def object_record(cluster: str, kind: str, metadata: Mapping[str, Any], data: Any) -> Record:
+    return {
+        "cluster": cluster,
+        "kind": kind,
+        "name": metadata["name"],
+        "namespace": metadata.get("namespace"),
+        "labels": dict(metadata.get("labels") or {}),
+        "data": dict(data or {}),
+    }
+
+
+def managed_addon_record(
+    cluster: str, resource_type: str, label: str, name: str, config: Any
+) -> Record:
+    return {
+        "cluster": cluster,
+        "resource_type": resource_type,
+        "label": label,
+        "name": name,
+        "config": plain_numbers(config),
+    }
+
+
+def _tf_config(value: Any, local: Mapping[str, Any]) -> Any:
+    """An add-on's ``config``: ``jsonencode(<object or local.x>)``, a JSON string, or absent."""
+    if value in (None, ""):
+        return {}
+    if isinstance(value, str) and (match := _JSONENCODE.match(value)):
+        inner = match.group(1).strip()
+        if inner.startswith("local.") and inner.removeprefix("local.").isidentifier():
+            return local[inner.removeprefix("local.")]
+        return hcl_plain(hcl2.loads(f"config = {inner}\n"))["config"]
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _tf_depends_on(body: Mapping[str, Any], resources: Mapping[tuple[str, str], Any]) -> list[str]:
+    """The release names a ``depends_on = [helm_release.x, ...]`` lists (other kinds left out)."""
+    names = []
+    for item in body.get("depends_on") or []:
+        reference = str(item).removeprefix("${").removesuffix("}")
+        rtype, _, label = reference.partition(".")
+        if rtype == "helm_release":
+            names.append(str(resources[(rtype, label)]["name"]))
+    return names
+
+
+def _addons_root(cluster: str, root: Path, inventory: Inventory) -> None:
+    """The resources an add-ons root declares itself (its sync jobs are a module call)."""
+    local: dict[str, Any] = {}
+    resources: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in sorted(root.glob("*.tf")):
+        document = hcl_plain(hcl2.loads(path.read_text(encoding="utf-8")))
+        for block in document.get("locals", []):
+            local.update(block)
+        for block in document.get("resource", []):
+            for rtype, named in block.items():
+                for label, body in named.items():
+                    resources[(rtype, label)] = body
+
+    def resolved(value: Any) -> Any:
+        """A ``<type>.<label>.metadata[0].name`` reference as the name it names."""
+        match = _REFERENCE.match(value) if isinstance(value, str) else None
+        if match is None:
+            return value
+        (metadata,) = resources[(match.group(1), match.group(2))]["metadata"]
+        return metadata["name"]
+
+    for (rtype, label), body in sorted(resources.items()):
+        if rtype == "helm_release":
+            documents = []
+            for item in body.get("values") or []:
+                match = _LOCAL_YAML.match(item)
+                documents.append(local[match.group(1)] if match else yaml.safe_load(item))
+            inputs = {**body, "namespace": resolved(body.get("namespace", "default"))}
+            after = _tf_depends_on(body, resources)
+            inventory["addons"].append(release_record(cluster, inputs, _merged(documents), after))
+        elif rtype.startswith("kubernetes_"):
+            (metadata,) = body["metadata"]
+            words = rtype.removeprefix("kubernetes_").split("_")
+            if re.fullmatch(r"v\d+(beta\d+|alpha\d+)?", words[-1]):
+                words = words[:-1]  # kubernetes_config_map_v1: a ConfigMap of API version v1
+            kind = "".join(w.title() for w in words)
+            metadata = {**metadata, "namespace": resolved(metadata.get("namespace"))}
+            inventory["kubernetes_objects"].append(
+                object_record(cluster, kind, metadata, body.get("data"))
+            )
+        else:
+            config = _tf_config(body.get("config"), local)
+            inventory["managed_addons"].append(
+                managed_addon_record(cluster, rtype, label, body["name"], config)
+            )
+
+
 # -- Pulumi ---------------------------------------------------------------------------------
 
 
@@ -329,7 +492,93 @@ def pulumi_inventory(
     targets = {f"{c['name']}-kubernetes": c["name"] for c in clusters}
     for resource in recorder.of_type("kubernetes:batch/v1:CronJob"):
         _cron_job(recorder, resource, targets[recorder.provider_of(resource).name], inventory)
+    _pulumi_gpu_software(recorder, [str(c["name"]) for c in clusters], inventory)
     return inventory
+
+
+# The Pulumi program's GPU software component (infra/clouds/gpu_software.py TYPE).
+_GPU_SOFTWARE = "infra:gpu:GpuSoftware"
+
+
+def _types_under(recorder: Any, component: str) -> set[tuple[str, str]]:
+    """(type, name) of every resource registered under a ``component`` (read from the URNs:
+    ``urn:pulumi:<stack>::<project>::<parent type>$...$<type>::<name>``)."""
+    found: set[tuple[str, str]] = set()
+    for urn in recorder.urns:
+        _, _, chain, name = str(urn).split("::", 3)
+        *parents, type_ = chain.split("$")
+        if component in parents:
+            found.add((type_, name))
+    return found
+
+
+def _pulumi_label(name: str, cluster: str) -> str:
+    """The Terraform label of a resource the component names ``<component>-<label>``
+    (infra/pulumi/program.py names the component ``<cluster>-gpu-software``)."""
+    for prefix in (f"{cluster}-gpu-software-", f"{cluster}-"):
+        if name.startswith(prefix):
+            return name.removeprefix(prefix).replace("-", "_")
+    return name
+
+
+def _type_and_name(urn: str) -> tuple[str, str]:
+    _, _, chain, name = urn.split("::", 3)
+    return chain.rsplit("$", 1)[-1], name
+
+
+def terraform_type(pulumi_type: str) -> str:
+    """``alicloud:cs/kubernetesAddon:KubernetesAddon`` -> ``alicloud_cs_kubernetes_addon``: how
+    the bridged providers name a Terraform resource; other tokens are kept as they are."""
+    package, module, name = pulumi_type.split(":")
+    if package in {"aws", "alicloud", "azure"} and "/" in module:
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+        return f"{package}_{module.split('/', 1)[0]}_{snake}"
+    return pulumi_type
+
+
+def _pulumi_gpu_software(recorder: Any, clusters: list[str], inventory: Inventory) -> None:
+    under = _types_under(recorder, _GPU_SOFTWARE)
+    by_urn = {_type_and_name(str(urn)): str(urn) for urn in recorder.urns}
+    releases = {
+        by_urn[("kubernetes:helm.sh/v3:Release", r.name)]: str(r.inputs["name"])
+        for r in recorder.of_type("kubernetes:helm.sh/v3:Release")
+    }
+    # Longest first: a cluster name that prefixes another must not claim its resources.
+    prefixes = sorted(clusters, key=len, reverse=True)
+
+    def cluster_of(resource: Any) -> str:
+        provider = recorder.provider_of(resource).name if resource.provider else ""
+        for cluster in prefixes:
+            if provider.startswith(f"{cluster}-") or resource.name.startswith(f"{cluster}-"):
+                return cluster
+        raise AssertionError(f"{resource.type} {resource.name}: no cluster of {clusters}")
+
+    for r in recorder.resources:
+        if not r.custom or (r.type, r.name) not in under:
+            continue
+        cluster = cluster_of(r)
+        if r.type == "kubernetes:helm.sh/v3:Release":
+            inputs = {**r.inputs, "repository": r.inputs["repositoryOpts"]["repo"]}
+            values = r.inputs.get("values") or {}
+            waits = recorder.dependencies.get(by_urn[(r.type, r.name)], [])
+            after = [releases[u] for u in waits if u in releases]
+            inventory["addons"].append(release_record(cluster, inputs, values, after))
+        elif r.type.startswith("kubernetes:"):
+            kind = r.type.rsplit(":", 1)[1]
+            inventory["kubernetes_objects"].append(
+                object_record(cluster, kind, r.inputs["metadata"], r.inputs.get("data"))
+            )
+        else:
+            config = r.inputs.get("config")
+            inventory["managed_addons"].append(
+                managed_addon_record(
+                    cluster,
+                    terraform_type(r.type),
+                    _pulumi_label(r.name, cluster),
+                    r.inputs["name"],
+                    json.loads(config) if config else {},
+                )
+            )
 
 
 def _pulumi_admins(recorder: Any, cluster_of: Any, inventory: Inventory) -> None:

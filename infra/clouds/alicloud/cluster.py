@@ -41,9 +41,8 @@ _INSTANCE_TYPE = re.compile(r"ecs\.[a-z0-9-]+\.[a-z0-9-]+")  # used with fullmat
 _PRIVATE_POOL = re.compile(r"(eap|crp)-[a-z0-9]{8,32}")
 _RAM_ID = re.compile(r"[0-9]{1,32}")  # variables.tf admin_ram_user_ids / admin_ram_role_ids
 _LOG_COMPONENTS = ("apiserver", "kcm", "scheduler", "ccm", "controlplane-events")
-# eRDMA on ACK is the ack-erdma-controller add-on plus eRDMA-capable instance types.
+# eRDMA's controller is the add-ons root's (infra/clouds/alicloud/gpu.py), not the cluster's.
 _BASE_ADDONS = ("terway-eniip", "csi-plugin", "managed-csiprovisioner")
-_ERDMA_ADDON = "ack-erdma-controller"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,9 +129,8 @@ class AlicloudGpuClusterArgs:
 
     @property
     def addons(self) -> list[str]:
-        """The cluster add-ons (``local.addons``): eRDMA's controller when a pool uses it."""
-        rdma = any(p.rdma for p in self.node_pools.values())
-        return [*_BASE_ADDONS, *([_ERDMA_ADDON] if rdma else [])]
+        """The cluster add-ons (``local.addons``), the same for every cluster."""
+        return list(_BASE_ADDONS)
 
 
 class AlicloudGpuCluster(GpuClusterComponent):

@@ -15,6 +15,16 @@ output "gpu_software" {
       namespace = "gpu-monitoring"
       version   = "4.8.2"
     }
+    network-operator = {
+      chart     = "network-operator"
+      namespace = "network-operator"
+      version   = "v26.4.0"
+    }
+    nic-cluster-policy = {
+      chart     = "raw"
+      namespace = "network-operator"
+      version   = "2.0.2"
+    }
     nvidia-device-plugin = {
       chart     = "nvidia-device-plugin"
       namespace = "kube-system"
