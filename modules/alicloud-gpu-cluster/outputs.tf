@@ -67,3 +67,8 @@ output "access_log_bucket" {
   description = "Bucket holding the checkpoint bucket's OSS access logs (prefix oss-access/)."
   value       = alicloud_oss_bucket.access_logs.bucket
 }
+
+output "node_health_notification_ids" {
+  description = "Auto Scaling notification configurations on GPU node pool scaling failures, by pool (<scaling_group_id>:<notification_arn>)."
+  value       = { for k, n in alicloud_ess_notification.gpu_scaling_failed : k => n.id }
+}

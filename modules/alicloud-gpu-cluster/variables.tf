@@ -292,3 +292,14 @@ variable "admin_ram_role_ids" {
     error_message = "admin_ram_role_ids must not repeat a role."
   }
 }
+
+variable "scaling_notification_target" {
+  description = "Where Auto Scaling sends the failed scale-out (AUTOSCALING:SCALE_OUT_ERROR) and rejected scaling (AUTOSCALING:SCALE_REJECT) events of each GPU node pool's scaling group: \"cloudmonitor\" (default: CloudMonitor's event center), or an MNS queue or topic of the cluster's account and region as \"queue/<name>\" or \"topic/<name>\"."
+  type        = string
+  default     = "cloudmonitor"
+
+  validation {
+    condition     = can(regex("^(cloudmonitor|queue/[^/:]+|topic/[^/:]+)$", var.scaling_notification_target))
+    error_message = "scaling_notification_target must be cloudmonitor, queue/<name> or topic/<name>."
+  }
+}

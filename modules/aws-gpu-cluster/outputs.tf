@@ -82,3 +82,11 @@ output "access_log_bucket" {
   description = "Bucket holding the checkpoint bucket's S3 server access logs (prefix s3-access/)."
   value       = aws_s3_bucket.access_logs.id
 }
+
+output "node_health_alarm_arns" {
+  description = "CloudWatch alarms on GPU node group health: status_check_failed by pool, and launch_failed (one for all GPU pools, null without GPU pools)."
+  value = {
+    status_check_failed = { for k, a in aws_cloudwatch_metric_alarm.gpu_status_check_failed : k => a.arn }
+    launch_failed       = one(aws_cloudwatch_metric_alarm.gpu_launch_failed[*].arn)
+  }
+}

@@ -316,3 +316,25 @@ variable "access_log_force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "alarm_topic_arns" {
+  description = "SNS topics notified when a GPU node group is unhealthy (ALARM) and when it recovers (OK). Empty (default): the node health alarms still exist and change state in CloudWatch but notify no one."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.alarm_topic_arns : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+(\\.fifo)?$", a))])
+    error_message = "alarm_topic_arns must be SNS topic ARNs."
+  }
+}
+
+variable "status_check_evaluation_periods" {
+  description = "Consecutive five-minute periods in which an instance of a GPU node group must fail an EC2 status check before its alarm fires."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.status_check_evaluation_periods >= 1 && var.status_check_evaluation_periods <= 12 && floor(var.status_check_evaluation_periods) == var.status_check_evaluation_periods
+    error_message = "status_check_evaluation_periods must be a whole number 1-12."
+  }
+}

@@ -75,3 +75,8 @@ output "control_plane_principal_id" {
   description = "Principal (object) id of the cluster's control-plane identity: the module-created user-assigned identity when a pool uses a capacity reservation group, else the system-assigned one."
   value       = local.control_plane_principal_id
 }
+
+output "node_health_alert_ids" {
+  description = "Azure Monitor metric alerts on GPU node pool health (nodes not ready), by pool."
+  value       = { for k, a in azurerm_monitor_metric_alert.gpu_nodes_not_ready : k => a.id }
+}

@@ -319,3 +319,14 @@ variable "control_plane_log_categories" {
     error_message = "control_plane_log_categories must be non-empty AKS log categories: kube-apiserver, kube-audit, kube-audit-admin, kube-controller-manager, kube-scheduler, cluster-autoscaler, cloud-controller-manager, guard, csi-azuredisk-controller, csi-azurefile-controller, csi-snapshot-controller."
   }
 }
+
+variable "action_group_id" {
+  description = "Azure Monitor action group notified by the node health alerts; null (default): the alerts fire in Azure Monitor but notify no one."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.action_group_id == null || can(regex("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/microsoft.insights/actionGroups/[^/]+$", var.action_group_id))
+    error_message = "action_group_id must be an action group resource id."
+  }
+}

@@ -82,6 +82,7 @@ CALLS: Mapping[str, Mapping[str, Any]] = {
         "subscriptionId": SUBSCRIPTION_ID,
         "tenantId": "00000000-0000-0000-0000-0000000000a1",
     },
+    "alicloud:index/getAccount:getAccount": {"id": "5123456789012345"},
     "alicloud:cs/getKubernetesVersion:getKubernetesVersion": {
         "id": "ManagedKubernetes",
         "clusterType": "ManagedKubernetes",
@@ -269,6 +270,10 @@ def _computed(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any
         computed["name"] = f"{inputs['namePrefix']}0001"
     elif type_ == "aws:ec2/launchTemplate:LaunchTemplate":
         computed["latestVersion"] = 1
+    elif type_ == "aws:eks/nodeGroup:NodeGroup":
+        # EKS names each node group's Auto Scaling group eks-<node group>-<uuid>.
+        group = f"eks-{inputs['nodeGroupName']}-mock"
+        computed["resources"] = [{"autoscalingGroups": [{"name": group}]}]
     elif type_ == "aws:eks/cluster:Cluster":
         computed["endpoint"] = f"https://{inputs['name']}.gr7.eks.amazonaws.com"
         computed["certificateAuthority"] = {"data": "LS0tLS1CRUdJTi=="}

@@ -46,6 +46,7 @@ def _expected_aws(inputs: Mapping[str, Any]) -> Counter[str]:
     # A reserved pool launches into its reservation, never into a cluster placement group.
     placement = [k for k in rdma if pools[k]["workload"] == "training" and k not in reserved]
     efa = 1 if rdma else 0
+    gpu = len([k for k, p in pools.items() if p["gpu"]])
     return Counter(
         {
             "aws:kms/key:Key": 2,
@@ -80,12 +81,16 @@ def _expected_aws(inputs: Mapping[str, Any]) -> Counter[str]:
             "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 2,
             "aws:s3/bucketPolicy:BucketPolicy": 2,
             "aws:s3/bucketLogging:BucketLogging": 1,
+            # health.tf: a status-check alarm per GPU pool, one launch-failed rule and alarm.
+            "aws:cloudwatch/metricAlarm:MetricAlarm": gpu + (1 if gpu else 0),
+            "aws:cloudwatch/eventRule:EventRule": 1 if gpu else 0,
         }
     )
 
 
 def _expected_azure(inputs: Mapping[str, Any]) -> Counter[str]:
     user_pools = [k for k in inputs["node_pools"] if k != inputs.get("system_pool")]
+    gpu = len([k for k, p in inputs["node_pools"].items() if p["gpu"]])
     return Counter(
         {
             "azure-native:resources:ResourceGroup": 1,
@@ -104,12 +109,14 @@ def _expected_azure(inputs: Mapping[str, Any]) -> Counter[str]:
             "azure-native:privatedns:VirtualNetworkLink": 1,
             "azure-native:network:PrivateEndpoint": 1,
             "azure-native:network:PrivateDnsZoneGroup": 1,
+            "azure-native:monitor:MetricAlert": gpu,  # health.tf: nodes not Ready, per GPU pool
         }
     )
 
 
 def _expected_alicloud(inputs: Mapping[str, Any]) -> Counter[str]:
     zones = len(inputs["zones"])
+    gpu = len([k for k, p in inputs["node_pools"].items() if p["gpu"]])
     return Counter(
         {
             "alicloud:vpc/network:Network": 1,
@@ -125,6 +132,7 @@ def _expected_alicloud(inputs: Mapping[str, Any]) -> Counter[str]:
             "alicloud:oss/bucket:Bucket": 2,
             "alicloud:oss/bucketAcl:BucketAcl": 2,
             "alicloud:oss/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,
+            "alicloud:ess/notification:Notification": gpu,  # health.tf, per GPU pool
         }
     )
 
@@ -586,7 +594,9 @@ def test_alicloud_full_release_needs_no_version_lookup(rendered: Path) -> None:
     recorder = _run_cluster("alicloud", cluster["name"], cluster["region"], inputs)
     ack = _one(recorder.resources, "alicloud:cs/managedKubernetes:ManagedKubernetes").inputs
     assert ack["version"] == "1.35.4-aliyun.1"
-    assert not recorder.calls
+    # The node-health part still looks up the account id (its notification ARN).
+    tokens = [token for token, _, _ in recorder.calls]
+    assert "alicloud:cs/getKubernetesVersion:getKubernetesVersion" not in tokens
 
 
 def test_aws_capacity_block_pool(rendered: Path) -> None:

@@ -17,6 +17,7 @@ from infra.clouds import CLOUDS
 from infra.clouds.alicloud.access import Access
 from infra.clouds.alicloud.control_plane import ControlPlane, newest_release
 from infra.clouds.alicloud.network import Network
+from infra.clouds.alicloud.node_health import NodeHealth, check_node_health_inputs
 from infra.clouds.alicloud.node_pools import NodePools
 from infra.clouds.alicloud.storage import CheckpointStorage
 from infra.clouds.args import (
@@ -74,10 +75,13 @@ class AlicloudGpuClusterArgs:
     # Pool -> elasticity assurance (eap-) or capacity reservation (crp-) id, and its zone.
     private_pool_ids: Mapping[str, str] = field(default_factory=dict)
     reservation_zones: Mapping[str, str] = field(default_factory=dict)
+    # health.tf: where failed scaling activities of the GPU pools are notified.
+    scaling_notification_target: str = "cloudmonitor"
 
     def __post_init__(self) -> None:
         # The module's validation blocks, checked before anything is created.
         check_common(self.name, self.cidr, self.node_pools, CLOUDS["alicloud"])
+        check_node_health_inputs(self.scaling_notification_target)
         if not 1 <= len(self.zones) <= 4 or len(set(self.zones)) != len(self.zones):
             raise ComponentInputError("zones must list 1 to 4 distinct zone ids")
         if not re.fullmatch(r"1\.[0-9]{2}(\.[0-9]+-aliyun\.[0-9]+)?", self.kubernetes_version):
@@ -149,6 +153,13 @@ class AlicloudGpuCluster(GpuClusterComponent):
         network = Network(name, a, tags, parent=self)
         control_plane = ControlPlane(name, a, network, tags, parent=self)
         node_pools = NodePools(name, a, control_plane.cluster, network, tags, parent=self)
+        health = NodeHealth(
+            name,
+            a,
+            node_pools.pools,
+            scaling_notification_target=a.scaling_notification_target,
+            parent=self,
+        )
         storage = CheckpointStorage(name, a, tags, parent=self)
         if a.admin_ram_user_ids or a.admin_ram_role_ids:
             Access(name, a, control_plane.cluster, parent=self)
@@ -170,6 +181,7 @@ class AlicloudGpuCluster(GpuClusterComponent):
                 "rrsa_oidc_issuer_url": control_plane.rrsa_oidc_issuer_url,
                 "checkpoint_bucket_intranet_endpoint": storage.bucket.intranet_endpoint,
                 "access_log_bucket": storage.access_logs.bucket,
+                "node_health_notification_ids": health.node_health_notification_ids,
             }
         )
 

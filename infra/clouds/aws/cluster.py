@@ -23,6 +23,7 @@ from infra.clouds.args import (
 from infra.clouds.aws.control_plane import ControlPlane
 from infra.clouds.aws.keys import Keys
 from infra.clouds.aws.network import Network
+from infra.clouds.aws.node_health import NodeHealth
 from infra.clouds.aws.node_pools import NodePools
 from infra.clouds.aws.roles import Roles
 from infra.clouds.aws.storage import CheckpointStorage
@@ -76,6 +77,9 @@ class AwsGpuClusterArgs:
     cluster_creator_admin: bool = True
     admin_principal_arns: tuple[str, ...] = ()
     access_log_force_destroy: bool = False
+    # health.tf: where the node-health alarms notify (none: they change state, notify no one).
+    alarm_topic_arns: tuple[str, ...] = ()
+    status_check_evaluation_periods: int = 2
 
     def __post_init__(self) -> None:
         # The module's validation blocks and preconditions, checked before anything is created.
@@ -208,6 +212,14 @@ class AwsGpuCluster(GpuClusterComponent):
         pools = NodePools(
             name, a, network, cluster, roles.node_role, roles.node_attachments, parent=self
         )
+        health = NodeHealth(
+            name,
+            a,
+            pools.node_groups,
+            alarm_topic_arns=a.alarm_topic_arns,
+            status_check_evaluation_periods=a.status_check_evaluation_periods,
+            parent=self,
+        )
 
         self.cluster_name = cluster.name
         self.cluster_id = cluster.arn
@@ -235,6 +247,7 @@ class AwsGpuCluster(GpuClusterComponent):
                 "checkpoint_kms_key_arn": keys.checkpoint_key.arn,
                 "cluster_kms_key_arn": keys.cluster_key.arn,
                 "access_log_bucket": storage.access_log_bucket,
+                "node_health_alarm_arns": health.node_health_alarm_arns,
             }
         )
 

@@ -28,6 +28,7 @@ from infra.clouds.azure.access import Access
 from infra.clouds.azure.control_plane import ControlPlane
 from infra.clouds.azure.logs import Logs
 from infra.clouds.azure.network import Network
+from infra.clouds.azure.node_health import NodeHealth
 from infra.clouds.azure.node_pools import SPOT_TAINT, NodePools
 from infra.clouds.azure.reservations import CRG_ID
 from infra.clouds.azure.storage import CheckpointStorage
@@ -87,6 +88,8 @@ class AzureGpuClusterArgs:
     os_sku: str = "Ubuntu"
     host_encryption_enabled: bool = False
     admin_group_object_ids: tuple[str, ...] = ()
+    # health.tf: the action group the node-health alerts notify (None: they fire, notify no one).
+    action_group_id: str | None = None
     max_pods: int = 250
     log_retention_days: int = 365
     control_plane_log_categories: tuple[str, ...] = (
@@ -209,6 +212,15 @@ class AzureGpuCluster(GpuClusterComponent):
         logs = Logs(f"{name}-logs", self, a, net, tags)
         control = ControlPlane(f"{name}-control-plane", self, a, net, logs, subscription, tags)
         pools = NodePools(f"{name}-node-pools", self, a, net, control, tags)
+        health = NodeHealth(
+            f"{name}-node-health",
+            self,
+            a,
+            net.group,
+            control.cluster,
+            tags,
+            action_group_id=a.action_group_id,
+        )
         if a.admin_group_object_ids:
             Access(f"{name}-access", self, a, control.cluster, subscription)
         checkpoint = CheckpointStorage(
@@ -241,6 +253,7 @@ class AzureGpuCluster(GpuClusterComponent):
                     lambda e: e.blob
                 ),
                 "log_analytics_workspace_id": logs.workspace.id,
+                "node_health_alert_ids": health.node_health_alert_ids,
             }
         )
 
