@@ -167,8 +167,11 @@ def test_cost_says_price_date_and_source() -> None:
     document = json.loads(run_cli("cost", stack, "--json").stdout)
     pools = [p for s in document["stacks"] for p in s["pools"]]
     assert pools and all(p["price_date"] != "unknown" and p["price_source"] for p in pools)
-    aws = [p for p in pools if p["cloud"] == "aws"]
+    aws = [p for p in pools if p["cloud"] == "aws" and not p["reserved"]]
     assert aws and "SkyPilot" in aws[0]["price_source"]
+    # The aws-use1 H100 pool runs in an On-Demand Capacity Reservation: its own rate's source.
+    (reserved,) = [p for p in pools if p["reserved"]]
+    assert reserved["price_source"].startswith("On-Demand rate: docs.aws.amazon.com/")
     text = run_cli("cost", stack).stdout
     assert "aws prices: AWS on-demand Linux list prices via the SkyPilot catalog" in text
     assert "(price date: undated (SkyPilot catalog snapshot commit 00148f2" in text
