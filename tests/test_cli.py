@@ -100,7 +100,7 @@ def test_catalog_bad_filter_is_usage_error_with_suggestion() -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "infra: error: --gpu: unknown GPU 'H10' (did you mean 'H100'? allowed: A10, A100-40GB, "
-        "A100-80GB, A10G, B200, B300, H100, H100-NVL, H200, L20, L4, L40S, ... (2 more))"
+        "A100-80GB, A10G, B200, B300, H100, H100-NVL, H20, H200, L20, L4, ... (3 more))"
     ]
     assert run_cli("catalog", "--cloud", "gcp").returncode == 2
 
