@@ -24,6 +24,7 @@ CLOSED = ("ecs.gn7i-c8g1.2xlarge", "cn-beijing")  # ClosedWithoutStock everywher
 RAISED = ("ecs.gn7e-c16g1.4xlarge", "cn-beijing")
 NUDGED = ("ecs.gn7i-c16g1.4xlarge", "cn-hangzhou")
 SECRET = "refresh-alicloud-secret-never-echoed"
+QUOTE = 9.87  # what DescribePrice quotes for a type sold in the region that no public page prices
 
 
 def _rows() -> list[Offer]:
@@ -56,7 +57,7 @@ def _seed(currency: str = "USD") -> dict[str, Any]:
                 "eri": 2 if row.rdma == "erdma" else 0,
             }
         )
-        price = row.price_usd_hour or 0
+        price = row.price_usd_hour if row.price_usd_hour is not None else QUOTE
         price = round(price * 1.3, 4) if key == RAISED else price
         price = round(price * 1.04, 4) if key == NUDGED else price
         prices.append(
@@ -116,7 +117,14 @@ def test_refresh_reads_types_availability_and_prices(api: AlicloudEndpoint, tmp_
         line.startswith(f"~ {RAISED[0]} {RAISED[1]}:") and "+30.0 %" in line for line in lines
     )
     assert not any(line.startswith(f"~ {NUDGED[0]} ") for line in lines)
-    assert lines[-2] == "alicloud: 1 added, 1 removed, 1 price changes over 5 %"
+    unpriced = [o for o in _rows() if o.price_usd_hour is None]  # the API fills them in
+    for offer in unpriced:
+        assert any(
+            line.startswith(f"~ {offer.instance_type} {offer.region}:") and "9.87" in line
+            for line in lines
+        ), offer
+    changes = 1 + len(unpriced)
+    assert lines[-2] == f"alicloud: 1 added, 1 removed, {changes} price changes over 5 %"
 
     catalog = Catalog.from_directory(tmp_path, [CLOUD])
     old = default_catalog()
