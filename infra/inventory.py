@@ -49,7 +49,8 @@ __all__ = [
     "inventory_document",
 ]
 
-SCHEMA = "infra.inventory/v1"
+# v2 appended the reservation and price-source columns to v1's (same order before them).
+SCHEMA = "infra.inventory/v2"
 
 # What a pool is there for: defined in the stack file; a DR standby pool infra adds to a failover
 # target (infra.dr.standby); the system pool infra adds to a failover target that has none.
@@ -91,6 +92,11 @@ class InventoryRow:
     hourly_usd: float | None  # infra cost's price at nodes_desired; None: no catalog price
     price_estimate: bool  # spot: priced at the on-demand rate, an upper bound
     tags: Mapping[str, str]  # what infra passes the cluster module (infra.inputs.stack_tags)
+    price_source: str  # where hourly_usd's rate comes from (a reserved pool: its rate's source)
+    reservation_kind: str | None  # NodePool.reservation's kind; None: not reserved
+    reservation_id: str | None  # the cloud's id of the reservation
+    reservation_instances: int | None  # how many instances it holds (paid whether used or not)
+    reservation_ends: str | None  # ISO date it ends, None when the stack names none
 
     def as_json(self) -> dict[str, Value]:
         """The row as a JSON object, keys in column order."""
@@ -145,7 +151,7 @@ def csv_text(rows: Sequence[InventoryRow]) -> str:
 
 def _stack_rows(stack: ResolvedStack, catalog: Catalog) -> list[InventoryRow]:
     live = deployed(stack, catalog)
-    (cost,) = cost_of([live])
+    (cost,) = cost_of([live], catalog)
     prices = {(line.cluster, line.pool): line for line in cost.lines}
     sources = standby_sources(stack, catalog)
     feeders = _failover_sources(stack)
@@ -194,6 +200,17 @@ def _stack_rows(stack: ResolvedStack, catalog: Catalog) -> list[InventoryRow]:
                     hourly_usd=line.hourly_usd,
                     price_estimate=_estimate(line),
                     tags=MappingProxyType(dict(sorted(tags.items()))),
+                    price_source=line.price_source,
+                    reservation_kind=pool.reservation.kind if pool.reservation else None,
+                    reservation_id=pool.reservation.id if pool.reservation else None,
+                    reservation_instances=(
+                        pool.reservation.instances if pool.reservation else None
+                    ),
+                    reservation_ends=(
+                        pool.reservation.ends.isoformat()
+                        if pool.reservation and pool.reservation.ends
+                        else None
+                    ),
                 )
             )
     return rows
@@ -215,7 +232,10 @@ def _estimate(line: CostLine) -> bool:
 def _pool_zones(cluster: ResolvedCluster, pool: ResolvedPool) -> tuple[str, ...]:
     """The zones a pool's nodes run in. Every cluster module keeps RDMA pools in the cluster's
     first zone (one EFA placement group, one InfiniBand scale set placement, eRDMA within a
-    zone: modules/*-gpu-cluster/node_*.tf and the Pulumi components); other pools span all."""
+    zone: modules/*-gpu-cluster/node_*.tf and the Pulumi components); other pools span all. A
+    reserved pool runs in its reservation's zone only (infra/clouds/<cloud>/reservations.py)."""
+    if pool.reservation is not None:
+        return (pool.reservation.zone,)
     return cluster.zones[:1] if pool.rdma else cluster.zones
 
 

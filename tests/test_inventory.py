@@ -64,7 +64,13 @@ DOCUMENTED = (
     "hourly_usd",
     "price_estimate",
     "tags",
+    "price_source",
+    "reservation_kind",
+    "reservation_id",
+    "reservation_instances",
+    "reservation_ends",
 )
+RESERVATION = ("reservation_kind", "reservation_id", "reservation_ends")
 
 
 @dataclass
@@ -210,7 +216,7 @@ def test_counts_zones_owner_and_tags_of_a_pool() -> None:
         "owner": "aml-infra",
         "cloud": "aws",
         "region": "us-east-1",
-        "zones": ["us-east-1a"],  # an RDMA pool: the cluster's first zone only
+        "zones": ["us-east-1a"],  # its reservation's zone (also the first: an RDMA pool)
         "kubernetes_version": resolve_paths([LLM]).stacks[0].cluster("aws-use1").kubernetes_version,
         "cluster_resource": "llm-train-aws-use1",
         "node_pool_resource": "llm-train-aws-use1-h100",
@@ -228,9 +234,15 @@ def test_counts_zones_owner_and_tags_of_a_pool() -> None:
         "rdma": True,
         "spot": False,
         "workload": "training",
+        # An On-Demand Capacity Reservation of 32: billed at the On-Demand rate.
         "hourly_usd": round(32 * p5.price_usd_hour, 4),
         "price_estimate": False,
         "tags": None,
+        "price_source": h100["price_source"],
+        "reservation_kind": "capacity-reservation",
+        "reservation_id": "cr-0a1b2c3d4e5f60718",
+        "reservation_instances": 32,
+        "reservation_ends": None,
     }
     assert h100["tags"] == {
         "cost-center": "ml-1234",
@@ -259,7 +271,7 @@ def test_json_document_shape() -> None:
     run = run_inventory(STACKS, "--json")
     document = json.loads(run.stdout)
     assert list(document) == ["schema", "ok", "problems", "columns", "rows"]
-    assert document["schema"] == SCHEMA == "infra.inventory/v1"
+    assert document["schema"] == SCHEMA == "infra.inventory/v2"
     assert document["ok"] is True and document["problems"] == []
     assert tuple(document["columns"]) == COLUMNS == DOCUMENTED
     lists = {"zones", "standby_for", "standby_for_pools"}
@@ -279,8 +291,10 @@ def test_json_document_shape() -> None:
                 assert isinstance(value, bool)
             elif name == "hourly_usd":
                 assert value is None or isinstance(value, int | float)
-            elif name == "gpu":
+            elif name in {"gpu", *RESERVATION}:
                 assert value is None or isinstance(value, str)
+            elif name == "reservation_instances":
+                assert value is None or (isinstance(value, int) and value > 0)
             elif name == "tags":
                 assert isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
             else:
@@ -299,9 +313,9 @@ def _from_csv(record: dict[str, str]) -> dict[str, Any]:
             row[name] = cell == "true"
         elif name == "tags":
             row[name] = json.loads(cell)
-        elif name in {"gpu", "hourly_usd"} and cell == "":
+        elif name in {"gpu", "hourly_usd", "reservation_instances", *RESERVATION} and cell == "":
             row[name] = None
-        elif name in {"nodes_min", "nodes_desired", "nodes_max"}:
+        elif name in {"nodes_min", "nodes_desired", "nodes_max", "reservation_instances"}:
             row[name] = int(cell)
         elif name in {"gpus_per_node", "gpus", "gpus_max", "hourly_usd"}:
             number = float(cell)
@@ -471,3 +485,20 @@ def test_subprocess_formats_and_exit_codes(wired: None) -> None:
     assert bad.returncode == 1 and bad.stdout == "" and "Traceback" not in bad.stderr
     usage = run_cli("inventory", "--json", "--csv")
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+def test_a_reserved_pool_names_its_reservation_zone_and_rate_source() -> None:
+    # stacks/llm_train.py: aws-use1's H100 pool runs in an On-Demand Capacity Reservation.
+    run = run_inventory(str(ROOT / "stacks" / "llm_train.py"), "--json")
+    rows = {(r["cluster"], r["pool"]): r for r in json.loads(run.stdout)["rows"]}
+    h100 = rows[("aws-use1", "h100")]
+    assert (h100["reservation_kind"], h100["reservation_id"]) == (
+        "capacity-reservation",
+        "cr-0a1b2c3d4e5f60718",
+    )
+    assert h100["reservation_instances"] == 32 and h100["reservation_ends"] is None
+    assert h100["zones"] == ["us-east-1a"]  # the reservation's zone, where its node group runs
+    assert h100["price_source"].startswith("On-Demand rate: docs.aws.amazon.com/")
+    system = rows[("aws-use1", "system")]
+    assert system["reservation_kind"] is None and system["reservation_instances"] is None
+    assert "SkyPilot" in system["price_source"]
