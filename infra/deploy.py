@@ -20,7 +20,7 @@ from types import MappingProxyType
 from infra.catalog import Catalog
 from infra.clouds import CLOUDS, Cloud
 from infra.clouds.base import SyncJob, sync_job
-from infra.clouds.dr_inputs import DrCluster
+from infra.clouds.dr_inputs import DrCluster, RootVariable
 from infra.clouds.gpu_addons import HelmRelease, ManagedAddon
 from infra.dr.data import CHECKPOINT_PREFIX, data_paths, sync_job_name
 from infra.dr.terraform import DrModuleCall, dr_module_calls
@@ -49,6 +49,9 @@ class DeployedCluster:
     resource: str  # "<stack>-<cluster>": the module's ``name``, the prefix of its resources
     inputs: Mapping[str, Value]  # what its root passes the cluster module (and Pulumi its Args)
     state: StateLocation
+    # Module inputs its root takes from root variables (input -> variable): where the node-health
+    # alarms notify (Cloud.node_health_variables), on clusters with GPU pools.
+    variables: Mapping[str, RootVariable] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -136,6 +139,7 @@ def deploy_plan(stack: ResolvedStack, catalog: Catalog) -> DeployedStack:
             CLOUDS[cluster.cloud].resource_name(stack.name, cluster.name),
             MappingProxyType(cluster_module_inputs(stack, cluster)),
             locations[cluster.name],
+            MappingProxyType(_root_variables(cluster)),
         )
         for cluster in stack.clusters
     )
@@ -153,6 +157,12 @@ def deploy_plan(stack: ResolvedStack, catalog: Catalog) -> DeployedStack:
         gpu_addons=MappingProxyType(_gpu_addons(clusters)),
         managed_addons=MappingProxyType(_managed_addons(clusters)),
     )
+
+
+def _root_variables(cluster: ResolvedCluster) -> dict[str, RootVariable]:
+    if not any(pool.gpu for pool in cluster.pools):
+        return {}  # health.tf makes no alarm without a GPU pool: nothing to notify
+    return CLOUDS[cluster.cloud].node_health_variables(cluster.name, cluster.region)
 
 
 def _gpu_addons(clusters: tuple[DeployedCluster, ...]) -> dict[str, tuple[HelmRelease, ...]]:

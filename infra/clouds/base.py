@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from infra.catalog import Offer
-from infra.clouds.dr_inputs import DrCluster, DrInputs
+from infra.clouds.dr_inputs import DrCluster, DrInputs, RootVariable
 from infra.drill.api import DrillAdapter
 from infra.values import Block, Value
 
@@ -60,6 +60,12 @@ def fit_name(base: str, region: str, digest: str, limit: int) -> str:
         if len(name) <= limit:
             return name
     return base[: limit - len(digest) - 1].rstrip("-.") + f"-{digest}"
+
+
+def variable_suffix(name: str) -> str:
+    """``name`` as the end of a Terraform variable name (and Pulumi config key): lower case,
+    each run of other characters an underscore ("train-east" -> "train_east")."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
 def dr_module_name(stack: str, region: str = "") -> str:
@@ -189,6 +195,14 @@ class Cloud(ABC):
         self, stack: str, owner: str, cluster: str, pools: Mapping[str, Value]
     ) -> dict[str, Value]:
         """Module inputs beyond the common ones (names that must be globally unique, ...)."""
+
+    def node_health_variables(self, cluster: str, region: str) -> dict[str, RootVariable]:
+        """Where the cluster module's node-health alarms (``health.tf``) send their notices, as
+        root variables of the cluster's root (module input -> variable): only the team that runs
+        the cluster knows its on-call topic, action group or queue. Each name ends with the
+        cluster's name, so one variables file can serve every root of a stack; Pulumi reads the
+        same names from config. Empty: the cloud's module has no such input."""
+        return {}
 
     @abstractmethod
     def state_backend_inputs(

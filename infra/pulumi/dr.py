@@ -18,7 +18,9 @@ from infra.errors import InfraError
 __all__ = [
     "ConfigVariable",
     "DrCall",
+    "config_document",
     "dr_document",
+    "load_config",
     "load_dr_calls",
 ]
 
@@ -51,12 +53,41 @@ class DrCall:
         return self.label.replace("_", "-")
 
 
+def config_document(variables: Mapping[str, RootVariable]) -> dict[str, object]:
+    """The ``config`` entry of ``stack.json``: every root variable the program reads, by name."""
+    return {
+        name: {
+            "type": v.type,
+            "description": v.description,
+            "default": v.default,
+            "required": v.required,
+        }
+        for name, v in sorted(variables.items())
+    }
+
+
+def load_config(data: Mapping[str, Any]) -> dict[str, ConfigVariable]:
+    """The ``config`` entry of a ``stack.json`` document, by name."""
+    try:
+        return {
+            name: ConfigVariable(
+                name,
+                str(v["type"]),
+                str(v["description"]),
+                v.get("default"),
+                bool(v.get("required", False)),
+            )
+            for name, v in (data.get("config") or {}).items()
+        }
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InfraError(
+            f"stack.json: malformed config entry ({exc!r}); re-render the stack"
+        ) from None
+
+
 def dr_document(calls: Sequence[DrModuleCall]) -> dict[str, object]:
-    """The ``dr`` and ``config`` entries of ``stack.json`` for the calls of the ``_dr`` root."""
-    variables: dict[str, RootVariable] = {}
-    for call in calls:
-        for variable in call.variables.values():
-            variables[variable.name] = variable
+    """The ``dr`` entry of ``stack.json`` for the calls of the ``_dr`` root (the variables they
+    read are in :func:`config_document`'s entry)."""
     return {
         "dr": [
             {
@@ -69,31 +100,13 @@ def dr_document(calls: Sequence[DrModuleCall]) -> dict[str, object]:
             }
             for call in calls
         ],
-        "config": {
-            name: {
-                "type": v.type,
-                "description": v.description,
-                "default": v.default,
-                "required": v.required,
-            }
-            for name, v in sorted(variables.items())
-        },
     }
 
 
 def load_dr_calls(data: Mapping[str, Any]) -> tuple[DrCall, ...]:
     """The DR calls of a ``stack.json`` document (``()`` when the stack has no DR)."""
+    config = load_config(data)
     try:
-        config = {
-            name: ConfigVariable(
-                name,
-                str(v["type"]),
-                str(v["description"]),
-                v.get("default"),
-                bool(v.get("required", False)),
-            )
-            for name, v in (data.get("config") or {}).items()
-        }
         return tuple(
             DrCall(
                 str(c["cloud"]),

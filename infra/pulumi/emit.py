@@ -3,8 +3,8 @@
 Pure (no Pulumi import, no disk writes): ``infra/render.py`` writes the files. The program is
 thin; what it builds is in ``stack.json``: from the deploy plan (:mod:`infra.deploy`), each
 cluster's module inputs, the very inputs the Terraform roots pass to the modules, and the calls
-of the ``_dr`` root with the root variables they read, which the program reads from Pulumi
-config (non-secret defaults are written into ``Pulumi.<environment>.yaml``).
+of the ``_dr`` root; the root variables of the cluster roots and of ``_dr``, which the program
+reads from Pulumi config (non-secret defaults are written into ``Pulumi.<environment>.yaml``).
 
 ``requirements.txt`` pins infra as it is installed where the render runs (see
 :func:`infra_requirement`), never by bare name: an index could resolve ``infra`` to another
@@ -26,9 +26,9 @@ import jinja2
 from infra import __version__
 from infra.assets import templates_dir
 from infra.deploy import DeployedStack
-from infra.dr.terraform import DrModuleCall, RootVariable
+from infra.dr.terraform import RootVariable
 from infra.errors import InfraError
-from infra.pulumi.dr import dr_document
+from infra.pulumi.dr import config_document, dr_document
 from infra.pulumi.sync import PULUMI_KUBERNETES_REQUIREMENT, addons_document, sync_document
 
 __all__ = [
@@ -44,7 +44,7 @@ __all__ = [
 # The versions the components are written and tested against (under Pulumi's mocks); the same
 # ranges belong in pyproject's ``pulumi`` extra.
 PULUMI_REQUIREMENT = "pulumi>=3.272,<4"
-SCHEMA_VERSION = 2  # of stack.json; infra.pulumi.program refuses any other
+SCHEMA_VERSION = 3  # of stack.json; infra.pulumi.program refuses any other
 # Set at render time, its value is requirements.txt's infra line, as written (pip expands
 # ${VARIABLE}s in it when it installs, so a token can stay out of the file).
 REQUIREMENT_ENV = "INFRA_PULUMI_REQUIREMENT"
@@ -232,10 +232,13 @@ def stack_document(plan: DeployedStack) -> dict[str, object]:
                 "cloud": cluster.cloud.name,
                 "region": cluster.region,
                 "inputs": dict(cluster.inputs),
+                "variables": {key: v.name for key, v in cluster.variables.items()},
             }
             for cluster in plan.clusters
         ],
         **dr_document(plan.dr_calls),
+        # Every root variable the program reads from config: the cluster roots' and _dr's.
+        "config": config_document(_root_variables(plan)),
         # The add-ons roots' checkpoint sync jobs; absent when there are none.
         **({"sync": sync} if (sync := sync_document(plan)) else {}),
         # The add-ons roots' GPU software (Helm releases); absent when no cluster has GPUs.
@@ -260,7 +263,7 @@ def pulumi_files(
         "environment": stack.environment,
         "generator": f"infra {__version__}",
         "description": f"GPU clusters of stack {stack.name}: {where}",
-        "config": _config_entries(stack.name, plan.dr_calls),
+        "config": _config_entries(stack.name, plan),
     }
     requirements = [infra.line, PULUMI_REQUIREMENT]
     requirements += [
@@ -283,16 +286,24 @@ def pulumi_files(
     }
 
 
-def _config_entries(project: str, calls: Sequence[DrModuleCall]) -> list[dict[str, object]]:
-    """The ``_dr`` root's variables as config keys, for Pulumi.<environment>.yaml.
+def _root_variables(plan: DeployedStack) -> dict[str, RootVariable]:
+    """Every root variable of the stack's Terraform roots: the cluster roots' (their names end
+    with the cluster's, infra.clouds.base.variable_suffix) and the ``_dr`` root's."""
+    variables = {v.name: v for cluster in plan.clusters for v in cluster.variables.values()}
+    for call in plan.dr_calls:
+        for variable in call.variables.values():
+            variables[variable.name] = variable
+    return variables
+
+
+def _config_entries(project: str, plan: DeployedStack) -> list[dict[str, object]]:
+    """The root variables (the cluster roots' and the ``_dr`` root's) as config keys, for
+    Pulumi.<environment>.yaml.
 
     ``value`` is the JSON of a non-null default (JSON is YAML), ``None`` when the key has no
     default to write: required ones, which users must set, and null ones, which mean "off".
     """
-    variables: dict[str, RootVariable] = {}
-    for call in calls:
-        for variable in call.variables.values():
-            variables[variable.name] = variable
+    variables = _root_variables(plan)
     return [
         {
             "key": f"{project}:{name}",

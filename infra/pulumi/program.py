@@ -10,9 +10,10 @@ roots' module calls) gets an ``infra:dr:CheckpointSync`` on a kubernetes provide
 cluster component's outputs by its cloud (``Cloud.checkpoint_sync().pulumi_kubeconfig``); the
 component and pulumi-kubernetes are imported only then.
 
-The ``_dr`` root's variables (DNS zones, alarm targets, service endpoints) are Pulumi config keys
-of the same names (``pulumi config set dr_aws_dns_zone_id Z0123...``): a key without a value
-takes the variable's default, and a required one fails the program naming the key.
+The Terraform roots' variables, the ``_dr`` root's (DNS zones, alarm targets, service endpoints)
+and the cluster roots' (where the node-health alarms notify), are Pulumi config keys of the same
+names (``pulumi config set dr_aws_dns_zone_id Z0123...``): a key without a value takes the
+variable's default, and a required one fails the program naming the key.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -30,7 +31,7 @@ from infra.clouds import CLOUDS
 from infra.clouds.component import CloudComponents, GpuClusterComponent
 from infra.clouds.dr_inputs import DrCluster
 from infra.errors import InfraError
-from infra.pulumi.dr import ConfigVariable, DrCall, load_dr_calls
+from infra.pulumi.dr import ConfigVariable, DrCall, load_config, load_dr_calls
 from infra.pulumi.sync import AddonsCall, SyncCall, load_addons_calls, load_sync_calls
 from infra.values import Value
 
@@ -48,7 +49,7 @@ __all__ = [
     "load_stack_document",
 ]
 
-SCHEMA_VERSION = 2  # 2: the "dr" calls and their "config" variables
+SCHEMA_VERSION = 3  # 2: the "dr" calls and their "config" variables; 3: the clusters' variables
 
 
 class MissingConfigError(InfraError, pulumi.RunError):
@@ -63,6 +64,9 @@ class ClusterDocument:
     cloud: str
     region: str
     inputs: Mapping[str, object]
+    # Module input -> the config key that feeds it: the cluster root's variables (where the
+    # node-health alarms notify), read from Pulumi config like the _dr root's.
+    variables: Mapping[str, ConfigVariable] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +93,22 @@ def load_stack_document(path: Path) -> StackDocument:
             f"{path}: not a stack document of schema version {SCHEMA_VERSION}; re-render it "
             "with this version of infra"
         )
-    clusters = tuple(
-        ClusterDocument(str(c["name"]), str(c["cloud"]), str(c["region"]), dict(c["inputs"]))
-        for c in data["clusters"]
-    )
+    config = load_config(data)
+    try:
+        clusters = tuple(
+            ClusterDocument(
+                str(c["name"]),
+                str(c["cloud"]),
+                str(c["region"]),
+                dict(c["inputs"]),
+                {key: config[name] for key, name in (c.get("variables") or {}).items()},
+            )
+            for c in data["clusters"]
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InfraError(
+            f"{path}: malformed cluster entry ({exc!r}); re-render the stack"
+        ) from None
     return StackDocument(
         str(data["stack"]),
         str(data["environment"]),
@@ -117,23 +133,31 @@ def cloud_components(cloud: str) -> CloudComponents:
 
 def create_clusters(document: StackDocument) -> dict[str, GpuClusterComponent]:
     """One explicit provider and one component per cluster; exports what the roots output."""
+    config = pulumi.Config()
+    # Every cluster's config first: a malformed key fails before any resource is registered.
+    inputs = {c.name: {**c.inputs, **config_inputs(c.variables, config)} for c in document.clusters}
     created: dict[str, GpuClusterComponent] = {}
     for cluster in document.clusters:
         components = cloud_components(cluster.cloud)
         # A provider per cluster, pinned to its region: never the ambient default provider.
         provider = components.provider(f"{cluster.name}-{cluster.cloud}", cluster.region)
         component = components.cluster(
-            cluster.name, cluster.inputs, pulumi.ResourceOptions(providers=[provider])
+            cluster.name, inputs[cluster.name], pulumi.ResourceOptions(providers=[provider])
         )
         pulumi.export(cluster.name, component.common_outputs())
         created[cluster.name] = component
     return created
 
 
-def config_inputs(call: DrCall, config: pulumi.Config) -> dict[str, object]:
-    """The module inputs that come from root variables, read from Pulumi config."""
+def config_inputs(
+    variables: DrCall | Mapping[str, ConfigVariable], config: pulumi.Config
+) -> dict[str, object]:
+    """The module inputs that come from root variables (a DR call's, or a cluster root's
+    ``input -> variable`` map), read from Pulumi config."""
+    if isinstance(variables, DrCall):
+        variables = variables.variables
     values: dict[str, object] = {}
-    for key, variable in call.variables.items():
+    for key, variable in variables.items():
         values[key] = _config_value(variable, config)
     return values
 

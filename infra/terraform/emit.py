@@ -92,16 +92,19 @@ def _backend(state: StateLocation) -> Block:
 
 def _cluster_root(plan: DeployedStack, cluster: DeployedCluster, path: str) -> dict[str, str]:
     cloud = cluster.cloud
+    values: dict[str, Value] = dict(cluster.inputs)
+    for key, variable in cluster.variables.items():
+        values[key] = Raw(f"var.{variable.name}")
     module = Block(
         "module",
         ("cluster",),
-        (("source", relative_module(cloud.cluster_module)), *sorted(cluster.inputs.items())),
+        (("source", relative_module(cloud.cluster_module)), *sorted(values.items())),
     )
     outputs = [
         Block("output", (name,), (("description", text), ("value", Raw(f"module.cluster.{name}"))))
         for name, text in _CLUSTER_OUTPUTS
     ]
-    return {
+    files = {
         f"{path}/versions.tf": header(plan, "Terraform and provider versions.")
         + document([_versions([cloud])]),
         f"{path}/providers.tf": header(plan, f"{cloud.title} provider for {cluster.region}.")
@@ -115,6 +118,12 @@ def _cluster_root(plan: DeployedStack, cluster: DeployedCluster, path: str) -> d
         f"{path}/outputs.tf": header(plan, "Outputs for people and other roots.")
         + document(outputs),
     }
+    if cluster.variables:
+        declared = sorted(cluster.variables.values(), key=lambda v: v.name)
+        files[f"{path}/variables.tf"] = header(
+            plan, "What only you know: where the GPU node-health alarms notify."
+        ) + document([_variable_block(v) for v in declared])
+    return files
 
 
 def _global_root(plan: DeployedStack, path: str) -> dict[str, str]:

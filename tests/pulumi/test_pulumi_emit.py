@@ -64,11 +64,14 @@ def test_project_files(
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_stack_json_holds_the_inputs_the_terraform_roots_pass(stack: str, rendered: Path) -> None:
     document = stack_json(rendered, stack)
-    assert document["schema_version"] == 2 and document["stack"] == stack
+    assert document["schema_version"] == 3 and document["stack"] == stack
     for cluster in document["clusters"]:
         root = rendered / "terraform" / stack / cluster["name"]
         call = dict(module_calls(root / "main.tf")["cluster"])
         del call["source"]
+        # An input main.tf takes from a root variable, stack.json reads from the same config key.
+        for key, variable in cluster["variables"].items():
+            assert call.pop(key) == f"${{var.{variable}}}" and variable in document["config"]
         assert cluster["inputs"] == call, f"{cluster['name']}: stack.json and main.tf disagree"
 
 
@@ -83,6 +86,14 @@ def test_stack_json_is_cluster_module_inputs(example_stacks: dict[str, ResolvedS
                 "cloud": c.cloud,
                 "region": c.region,
                 "inputs": cluster_module_inputs(stack, c),
+                "variables": {
+                    key: v.name
+                    for key, v in (
+                        CLOUDS[c.cloud].node_health_variables(c.name, c.region)
+                        if any(p.gpu for p in c.pools)
+                        else {}
+                    ).items()
+                },
             }
             for c in deployed(stack, catalog).clusters
         ]
@@ -285,6 +296,16 @@ def test_cli_render_uses_the_override(tmp_path: Path) -> None:
     assert f"\n{line}\n" in text
 
 
+def _all_root_variables(terraform: Path) -> dict[str, Any]:
+    """The variables every Terraform root of a stack declares, by name (none is declared twice)."""
+    found: dict[str, Any] = {}
+    for path in sorted(terraform.glob("*/variables.tf")):
+        declared = root_variables(path)
+        assert not set(declared) & set(found), path
+        found.update(declared)
+    return found
+
+
 @pytest.mark.parametrize("stack", EXAMPLE_STACKS)
 def test_stack_config_is_config_only(
     stack: str, rendered: Path, example_stacks: dict[str, ResolvedStack]
@@ -292,11 +313,11 @@ def test_stack_config_is_config_only(
     yaml = pytest.importorskip("yaml", reason="PyYAML (a Pulumi dependency) reads the config")
     path = rendered / "pulumi" / stack / f"Pulumi.{example_stacks[stack].environment}.yaml"
     config: dict[str, Any] = yaml.safe_load(path.read_text())
-    # Beside the provider guard: the non-null defaults of the _dr root's variables, under the
-    # same names; required and null ones are documented in comments only.
+    # Beside the provider guard: the non-null defaults of the roots' variables (the _dr root's
+    # and the cluster roots'), under the same names; required and null ones are documented in
+    # comments only.
     expected: dict[str, Any] = {"pulumi:disable-default-providers": ["*"]}
-    dr_root = rendered / "terraform" / stack / "_dr"
-    variables = root_variables(dr_root / "variables.tf") if dr_root.is_dir() else {}
+    variables = _all_root_variables(rendered / "terraform" / stack)
     for name, variable in variables.items():
         if variable.get("default") is not None:
             expected[f"{stack}:{name}"] = variable["default"]
@@ -310,13 +331,14 @@ def test_stack_config_is_config_only(
 def test_stack_json_holds_the_dr_calls_of_the_dr_root(stack: str, rendered: Path) -> None:
     document = stack_json(rendered, stack)
     dr_root = rendered / "terraform" / stack / "_dr"
+    # Config holds every root's variables: the _dr root's and the cluster roots'.
+    assert sorted(document["config"]) == sorted(_all_root_variables(dr_root.parent))
     if not dr_root.is_dir():
-        assert document["dr"] == [] and document["config"] == {}
+        assert document["dr"] == []
         return
     calls = module_calls(dr_root / "main.tf")
     assert [c["label"] for c in document["dr"]] == list(calls)
     variables = root_variables(dr_root / "variables.tf")
-    assert sorted(document["config"]) == sorted(variables)
     for call in document["dr"]:
         block = dict(calls[call["label"]])
         assert Path(block.pop("source")).name == call["module"]

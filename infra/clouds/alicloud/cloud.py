@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 
 from infra.clouds.alicloud import naming
 from infra.clouds.alicloud.dr_inputs import AlicloudDrInputs
-from infra.clouds.base import Cloud, ProviderSource
+from infra.clouds.base import Cloud, ProviderSource, variable_suffix
+from infra.clouds.dr_inputs import RootVariable
 from infra.values import Block, Raw, Value
 
 # The OSS backend's ``prefix``: the state of the default workspace is the object
@@ -187,6 +188,18 @@ class Alicloud(Cloud):
         self, stack: str, owner: str, cluster: str, pools: Mapping[str, Value]
     ) -> dict[str, Value]:
         return {"checkpoint_bucket_name": naming.checkpoint_bucket(stack, owner, cluster)}
+
+    def node_health_variables(self, cluster: str, region: str) -> dict[str, RootVariable]:
+        return {
+            "scaling_notification_target": RootVariable(
+                f"node_health_notification_target_{variable_suffix(cluster)}",
+                "string",
+                f"Where cluster {cluster}'s GPU scaling groups send failed and rejected scaling "
+                f"events: cloudmonitor (CloudMonitor's event center), or an MNS queue or topic "
+                f"in {region} as queue/<name> or topic/<name>.",
+                default="cloudmonitor",
+            )
+        }
 
     def state_backend_inputs(
         self, stack: str, owner: str, region: str, *, home: bool = True

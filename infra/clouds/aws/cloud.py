@@ -9,7 +9,8 @@ from infra.catalog import Offer
 from infra.clouds.aws import naming
 from infra.clouds.aws.dr_inputs import AwsDrInputs
 from infra.clouds.aws.efa import missing_facts_problem, pool_layouts
-from infra.clouds.base import Cloud, ProviderSource
+from infra.clouds.base import Cloud, ProviderSource, variable_suffix
+from infra.clouds.dr_inputs import RootVariable
 from infra.values import Block, Raw, Value
 
 # Patterns are used with fullmatch: `$` alone would accept a trailing newline.
@@ -195,6 +196,17 @@ class Aws(Cloud):
         if layouts:
             inputs["efa_layout"] = layouts
         return inputs
+
+    def node_health_variables(self, cluster: str, region: str) -> dict[str, RootVariable]:
+        return {
+            "alarm_topic_arns": RootVariable(
+                f"node_health_alarm_topic_arns_{variable_suffix(cluster)}",
+                "list(string)",
+                f"SNS topics in {region} that cluster {cluster}'s GPU node-health alarms notify "
+                "(ALARM and OK). Empty: the alarms change state in CloudWatch, no one is told.",
+                default=[],
+            )
+        }
 
     def state_backend_inputs(
         self, stack: str, owner: str, region: str, *, home: bool = True

@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 
 from infra.clouds.azure import naming
 from infra.clouds.azure.dr_inputs import AzureDrInputs
-from infra.clouds.base import Cloud, ProviderSource, dr_module_name
+from infra.clouds.base import Cloud, ProviderSource, dr_module_name, variable_suffix
+from infra.clouds.dr_inputs import RootVariable
 from infra.values import Block, Raw, Value
 
 # Tag names may not contain < > % & \ ? / ; storage accounts (which we tag) allow keys up to 128
@@ -186,6 +187,17 @@ class Azure(Cloud):
         return {
             "storage_account_name": naming.checkpoint_account(stack, owner, cluster),
             "system_pool": system,
+        }
+
+    def node_health_variables(self, cluster: str, region: str) -> dict[str, RootVariable]:
+        return {
+            "action_group_id": RootVariable(
+                f"node_health_action_group_id_{variable_suffix(cluster)}",
+                "string",
+                f"Azure Monitor action group (resource id) that cluster {cluster}'s GPU node-health "
+                "alerts notify. null: the alerts fire in Azure Monitor, no one is told.",
+                default=None,
+            )
         }
 
     def state_backend_inputs(

@@ -4,6 +4,7 @@
 
 module "cluster" {
   source                 = "../../../modules/aws-gpu-cluster"
+  alarm_topic_arns       = var.node_health_alarm_topic_arns_use2
   checkpoint_bucket_name = "chat-serving-use2-ckpt-b6fb3109"
   cidr                   = "10.40.0.0/16"
   endpoint_public_access = false

@@ -4,6 +4,7 @@
 
 module "cluster" {
   source                 = "../../../modules/aws-gpu-cluster"
+  alarm_topic_arns       = var.node_health_alarm_topic_arns_usw2
   checkpoint_bucket_name = "chat-serving-usw2-ckpt-240ca8fe"
   cidr                   = "10.41.0.0/16"
   endpoint_public_access = false

@@ -60,7 +60,8 @@ module "cluster" {
       workload  = "system"
     }
   }
-  region = "cn-shanghai"
+  region                      = "cn-shanghai"
+  scaling_notification_target = var.node_health_notification_target_ali_sh
   tags = {
     cost-center   = "ml-2002"
     environment   = "prod"

@@ -4,6 +4,7 @@
 
 module "cluster" {
   source                 = "../../../modules/azure-gpu-cluster"
+  action_group_id        = var.node_health_action_group_id_az_wus3
   cidr                   = "10.50.0.0/16"
   endpoint_public_access = false
   kubernetes_version     = "1.37"

@@ -47,7 +47,8 @@ module "cluster" {
       workload      = "system"
     }
   }
-  region = "cn-beijing"
+  region                      = "cn-beijing"
+  scaling_notification_target = var.node_health_notification_target_ali_bj
   tags = {
     cost-center   = "ml-1234"
     environment   = "prod"

@@ -4,6 +4,7 @@
 
 module "cluster" {
   source               = "../../../modules/aws-gpu-cluster"
+  alarm_topic_arns     = var.node_health_alarm_topic_arns_aws_use1
   capacity_block_pools = []
   capacity_reservation_ids = {
     h100 = "cr-0a1b2c3d4e5f60718"

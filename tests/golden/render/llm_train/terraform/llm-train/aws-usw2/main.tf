@@ -4,6 +4,7 @@
 
 module "cluster" {
   source                 = "../../../modules/aws-gpu-cluster"
+  alarm_topic_arns       = var.node_health_alarm_topic_arns_aws_usw2
   checkpoint_bucket_name = "llm-train-aws-usw2-ckpt-8e0f074e"
   cidr                   = "10.11.0.0/16"
   efa_layout = {

@@ -4,6 +4,7 @@
 
 module "cluster" {
   source                 = "../../../modules/aws-gpu-cluster"
+  alarm_topic_arns       = var.node_health_alarm_topic_arns_use1
   checkpoint_bucket_name = "research-sandbox-use1-ckpt-9cab04b0"
   cidr                   = "10.90.0.0/16"
   endpoint_public_access = false
