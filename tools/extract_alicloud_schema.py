@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.extract_schemas import add_scan_argument
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "tests" / "schemas" / "alicloud.json"
 SCAN_DIRS = (REPO_ROOT / "modules", REPO_ROOT / "tests" / "golden" / "render")
@@ -213,15 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--git-dir", type=Path, required=True, help="bare git dir of the provider")
     parser.add_argument("--rev", default="HEAD")
-    parser.add_argument(
-        "--scan",
-        "--modules",
-        dest="scan",
-        type=Path,
-        action="append",
-        help="directory whose .tf files name the resource types to keep (default: "
-        "modules/ and tests/golden/render/; repeatable)",
-    )
+    add_scan_argument(parser)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
 

@@ -47,6 +47,7 @@ from tools.extract_schemas import (
     SCHEMA_DIR,
     ResourceModule,
     SchemaExtractionError,
+    add_scan_argument,
     jsii_types_by_dir,
     lib_dir_for,
     used_resource_types,
@@ -191,15 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--provider", choices=sorted(DISTRIBUTIONS), action="append")
     parser.add_argument("--wheel", type=Path, help="a downloaded wheel (default: pip download)")
-    parser.add_argument(
-        "--scan",
-        "--modules",
-        dest="scan",
-        type=Path,
-        action="append",
-        help="directory whose .tf files name the resource types to keep (default: "
-        "modules/ and tests/golden/render/; repeatable)",
-    )
+    add_scan_argument(parser)
     parser.add_argument("--out", type=Path, help="default: tests/schemas/<provider>.json")
     args = parser.parse_args(argv)
     for key in _selected(args, parser):

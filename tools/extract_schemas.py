@@ -258,9 +258,8 @@ def write_json(path: Path, document: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--provider", choices=sorted(PACKAGES), action="append")
+def add_scan_argument(parser: argparse.ArgumentParser) -> None:
+    """``--scan DIR`` (alias ``--modules``): the directories whose .tf files name the types kept."""
     parser.add_argument(
         "--scan",
         "--modules",
@@ -270,6 +269,12 @@ def main(argv: list[str] | None = None) -> int:
         help="directory whose .tf files name the resource types to keep (default: "
         "modules/ and tests/golden/render/; repeatable)",
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--provider", choices=sorted(PACKAGES), action="append")
+    add_scan_argument(parser)
     parser.add_argument("--out-dir", type=Path, default=SCHEMA_DIR)
     parser.add_argument(
         "--work-dir", type=Path, help="keep the packed packages here (default: a temp dir)"
