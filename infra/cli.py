@@ -338,14 +338,19 @@ def _cost(args: argparse.Namespace) -> int:
     print(table(headers, _cost_rows(costs, strategies), right=(5, 6, 7)))
     # Reserved lines name their rate's source themselves (the note column).
     notes = {
-        (line.cloud, line.price_source, line.price_date)
+        (
+            line.cloud,
+            "spot prices" if line.spot_snapshot else "prices",
+            line.price_source,
+            line.price_date,
+        )
         for c in costs
         for line in c.lines
         if not line.reserved
     }
     print()
-    for cloud, source, when in sorted(notes):
-        print(f"{cloud} prices: {source} (price date: {when})")
+    for cloud, kind, source, when in sorted(notes):
+        print(f"{cloud} {kind}: {source} (price date: {when})")
     return 0
 
 
@@ -412,7 +417,13 @@ def _cost_rows(costs: Sequence[StackCost], strategies: dict[str, str | None]) ->
     for c in costs:
         strategy = strategies[c.stack]
         for line in c.lines:
-            note = "spot: estimate at on-demand price" if line.estimate else ""
+            note = ""
+            if line.estimate:
+                note = (
+                    "spot: estimate at spot snapshot (highest zone)"
+                    if line.spot_snapshot
+                    else "spot: estimate at on-demand price"
+                )
             if line.standby:
                 note = f"DR standby ({strategy})"
             if line.reserved:
@@ -458,9 +469,26 @@ def _cost_rows(costs: Sequence[StackCost], strategies: dict[str, str | None]) ->
 # -- catalog --------------------------------------------------------------------------------
 
 _SORTS = ("price", "gpu-price", "gpus")
-# No spot price was looked up from a public source for any row of the catalog (the data files
-# carry on-demand list prices only), so the spot column stays empty rather than guessed.
-_NO_SPOT = "spot: no public spot price in the catalog (on-demand list prices only)"
+
+
+def _spot_note(catalog: Catalog, clouds: Sequence[str]) -> str:
+    """What the spot column shows, where it comes from, and which clouds have none."""
+    with_spot = [c for c in clouds if c in catalog.spot_clouds]
+    without = [c for c in clouds if c not in catalog.spot_clouds]
+    parts = []
+    for cloud in with_spot:
+        when, source = catalog.spot_info(cloud)
+        parts.append(f"{cloud}: {source}, price date {when}")
+    note = (
+        "spot: a snapshot, not a quote (spot prices move hourly); spot/h is the region's lowest "
+        "spot price, over its zones where the source prices zones (the JSON gives the lowest "
+        "and highest)"
+    )
+    if parts:
+        note += "; " + "; ".join(parts)
+    if without:
+        note += f"; no public spot price in the catalog for {', '.join(without)}"
+    return note + "; empty where the snapshot has none for the type there"
 
 
 def _catalog(args: argparse.Namespace) -> int:
@@ -496,7 +524,7 @@ def _catalog(args: argparse.Namespace) -> int:
             "ok": True,
             "problems": [],
             "offers": [_offer_json(o, catalog) for o in offers],
-            "spot_note": _NO_SPOT,
+            "spot_note": _spot_note(catalog, catalog.clouds),
         }
         print(json.dumps(document, indent=2, sort_keys=True))
         return 0
@@ -516,7 +544,7 @@ def _catalog(args: argparse.Namespace) -> int:
             o.rdma if o.rdma == "none" else f"{o.rdma} {o.rdma_gbps}G",
             money(o.price_usd_hour),
             _per_gpu(o),
-            "",  # spot: see _NO_SPOT
+            _spot_cell(catalog, o),
             catalog.price_info(o.cloud, o.instance_type)[0].split(" (")[0],
             f"~{o.boot_minutes}",
         ]
@@ -544,11 +572,17 @@ def _catalog(args: argparse.Namespace) -> int:
             right=(4, 5, 6, 7, 9, 10, 13),
         )
     )
-    print(f"\n{_NO_SPOT}; prices are USD on-demand Linux per node-hour.")
+    print("\nprices are USD on-demand Linux per node-hour.")
+    print(_spot_note(catalog, sorted({o.cloud for o in offers})))
     for cloud in sorted({o.cloud for o in offers}):
         when, source = catalog.price_info(cloud)
         print(f"{cloud} prices: {source} (price date: {when})")
     return 0
+
+
+def _spot_cell(catalog: Catalog, offer: Offer) -> str:
+    spot = catalog.spot(offer.cloud, offer.instance_type, offer.region)
+    return "" if spot is None else money(spot.min_usd_hour)
 
 
 def _price_per_gpu(offer: Offer) -> float | None:
@@ -680,9 +714,13 @@ def _check_filter(catalog: Catalog, args: argparse.Namespace) -> None:
 
 def _offer_json(offer: Offer, catalog: Catalog) -> dict[str, Any]:
     when, source = catalog.price_info(offer.cloud, offer.instance_type)
+    spot = catalog.spot(offer.cloud, offer.instance_type, offer.region)
     return {
         "price_usd_gpu_hour": _price_per_gpu(offer),
-        "spot_price_usd_hour": None,
+        # the spot snapshot's lowest zone price (kept for callers of the earlier key)
+        "spot_price_usd_hour": None if spot is None else spot.min_usd_hour,
+        "spot_min_usd_hour": None if spot is None else spot.min_usd_hour,
+        "spot_max_usd_hour": None if spot is None else spot.max_usd_hour,
         "price_date": when,
         "price_source": source,
         "cloud": offer.cloud,

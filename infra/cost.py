@@ -5,6 +5,12 @@ the cloud bills the reservation whether used or not (AWS ODCR and Capacity Block
 capacity reservations, Alibaba immediate capacity reservations: the sources are in
 ``infra/clouds/<cloud>/reservations.py``), all its instances, at the stack's ``hourly_rate`` or
 the rate the cloud's billing doc names; the line's ``price_source`` says which.
+
+A spot pool is an estimate (``estimate=True``). With a catalog whose ``<cloud>_spot.csv`` has a
+row for the pool's type and region, it is priced at that snapshot's highest zone price (the
+dearest zone the pool may land in) times its desired nodes, and the line's ``price_date`` /
+``price_source`` name the spot file's (``spot_snapshot=True``); without one it is priced at the
+on-demand rate, an upper bound. Spot prices move hourly: either way it is not a quote.
 """
 
 from __future__ import annotations
@@ -30,11 +36,14 @@ class CostLine:
     instance_type: str
     nodes: int
     hourly_usd: float | None  # None: the catalog has no price for this type there
-    estimate: bool  # spot pools: priced at on-demand, an upper bound
+    estimate: bool  # spot pools: a spot snapshot or the on-demand rate, not a quote
     standby: bool = False  # a DR standby pool: what the DR strategy costs while nothing fails
     price_date: str = "unknown"  # when the catalog's price was current (its file's header)
     price_source: str = "unknown"  # where the catalog's price comes from
     reserved: bool = False  # priced as reserved: price_source is the reservation's rate source
+    # a spot pool priced at its spot snapshot's highest zone price (price_source/price_date are
+    # the spot file's); False for a spot pool without a spot row (priced at on-demand)
+    spot_snapshot: bool = False
 
     @property
     def monthly_usd(self) -> float | None:
@@ -84,7 +93,8 @@ def cost_of(stacks: Sequence[ResolvedStack], catalog: Catalog | None = None) -> 
 def _line(
     stack: str, cluster: str, cloud: str, region: str, pool: ResolvedPool, catalog: Catalog | None
 ) -> CostLine:
-    """One pool's line: the catalog price of its desired nodes, or its reserved price."""
+    """One pool's line: the catalog price of its desired nodes (a spot pool's spot snapshot
+    where the catalog has one), or its reserved price."""
     line = CostLine(
         stack=stack,
         cluster=cluster,
@@ -100,6 +110,16 @@ def _line(
     if catalog is not None:
         when, source = catalog.price_info(cloud, pool.instance_type)
         line = dataclasses.replace(line, price_date=when, price_source=source)
+        spot = catalog.spot(cloud, pool.instance_type, region) if pool.spot else None
+        if spot is not None and pool.reservation is None:
+            when, source = catalog.spot_info(cloud, pool.instance_type)
+            line = dataclasses.replace(
+                line,
+                hourly_usd=spot.max_usd_hour * pool.desired_nodes,
+                price_date=when,
+                price_source=source,
+                spot_snapshot=True,
+            )
     reserved = reserved_price(cloud, pool)
     if reserved is None:
         return line

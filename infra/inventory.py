@@ -90,7 +90,7 @@ class InventoryRow:
     spot: bool
     workload: str
     hourly_usd: float | None  # infra cost's price at nodes_desired; None: no catalog price
-    price_estimate: bool  # spot: priced at the on-demand rate, an upper bound
+    price_estimate: bool  # spot: an estimate (the spot snapshot's highest zone, else on-demand)
     tags: Mapping[str, str]  # what infra passes the cluster module (infra.inputs.stack_tags)
     price_source: str  # where hourly_usd's rate comes from (a reserved pool: its rate's source)
     reservation_kind: str | None  # NodePool.reservation's kind; None: not reserved

@@ -87,6 +87,8 @@ def test_catalog_filters_and_json() -> None:
         "price_usd_hour",
         "price_usd_gpu_hour",
         "spot_price_usd_hour",
+        "spot_min_usd_hour",
+        "spot_max_usd_hour",
         "price_date",
         "price_source",
         "boot_minutes_estimate",
@@ -122,7 +124,7 @@ def test_cost_json_shape_and_totals() -> None:
     assert abs(document["total"]["hourly"] - total) < 0.01
     sandbox = document["stacks"][-1]
     (pool,) = sandbox["pools"]
-    assert pool["estimate"] is True  # a spot pool is priced at on-demand, as an upper bound
+    assert pool["estimate"] is True  # a spot pool: priced at its spot snapshot, an estimate
     assert abs(pool["monthly"] - pool["hourly"] * 730) < 0.01
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import math
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,6 +28,7 @@ __all__ = [
     "Catalog",
     "KubernetesVersion",
     "Offer",
+    "SpotPrice",
     "default_catalog",
 ]
 
@@ -55,6 +57,8 @@ _OFFER_COLUMNS = (
     "price_usd_hour",
     "boot_minutes",
 )
+# <cloud>_spot.csv (optional): a spot price snapshot per (instance type, region) of <cloud>.csv.
+_SPOT_COLUMNS = ("instance_type", "region", "spot_min_usd_hour", "spot_max_usd_hour", "zones")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,21 @@ class Offer:
     def whole_gpus(self) -> int:
         """GPUs per node as an integer (0 for CPU and partial-GPU types)."""
         return int(self.gpus) if self.gpus.denominator == 1 else 0
+
+
+@dataclass(frozen=True, slots=True)
+class SpotPrice:
+    """A spot price snapshot of one instance type in one region (``<cloud>_spot.csv``).
+
+    Where the source prices each zone, ``min``/``max`` are the lowest and highest over the
+    region's zones and ``zones`` says how many zone prices they span; where it gives one price
+    per region, min == max and ``zones`` is None. Spot prices move hourly: this is a snapshot
+    of the date the file's header gives (:meth:`Catalog.spot_info`), not a quote.
+    """
+
+    min_usd_hour: float
+    max_usd_hour: float
+    zones: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +131,9 @@ class Catalog:
     zones: Mapping[tuple[str, str], tuple[str, ...]]
     kubernetes: Mapping[str, tuple[KubernetesVersion, ...]]
     headers: Mapping[str, tuple[str, ...]]
+    # (cloud, instance type, region) -> spot snapshot, and each <cloud>_spot.csv's header lines
+    spot_prices: Mapping[tuple[str, str, str], SpotPrice] = field(default_factory=dict)
+    spot_headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _by_type: dict[tuple[str, str], dict[str, Offer]] = field(init=False, repr=False)
     _by_gpu: dict[tuple[str, str, str], tuple[Offer, ...]] = field(init=False, repr=False)
     _regions: dict[str, tuple[str, ...]] = field(init=False, repr=False)
@@ -168,19 +190,23 @@ class Catalog:
         """(date, source) of a cloud's prices, from its file's ``price_date:`` and
         ``price_source:`` header lines; ``price_date[t1,t2]:`` / ``price_source[t1,t2]:`` say
         it for the types listed ("unknown" where the file does not say)."""
-        found = {"price_date": "unknown", "price_source": "unknown"}
-        override: dict[str, str] = {}
-        for line in self.headers.get(cloud, ()):
-            key, sep, value = line.partition(":")
-            name, _, types = key.strip().removesuffix("]").partition("[")
-            if not sep or name not in found:
-                continue
-            if not types:
-                found[name] = value.strip()
-            elif instance_type in [t.strip() for t in types.split(",")]:
-                override[name] = value.strip()
-        found.update(override)
-        return found["price_date"], found["price_source"]
+        return _price_header(self.headers.get(cloud, ()), instance_type)
+
+    def spot(self, cloud: str, instance_type: str, region: str) -> SpotPrice | None:
+        """The spot snapshot of ``instance_type`` in ``region`` (None: the cloud's
+        ``<cloud>_spot.csv`` has no row for it, or the cloud has no such file)."""
+        return self.spot_prices.get((cloud, instance_type, region))
+
+    @property
+    def spot_clouds(self) -> tuple[str, ...]:
+        """Clouds with a spot price file."""
+        return tuple(sorted(self.spot_headers))
+
+    def spot_info(self, cloud: str, instance_type: str | None = None) -> tuple[str, str]:
+        """(date, source) of a cloud's spot snapshot, from the ``price_date:`` and
+        ``price_source:`` lines of ``<cloud>_spot.csv`` (same format as :meth:`price_info`;
+        "unknown" where the file does not say or there is no file)."""
+        return _price_header(self.spot_headers.get(cloud, ()), instance_type)
 
     def zones_of(self, cloud: str, region: str) -> tuple[str, ...]:
         return self.zones.get((cloud, region), ())
@@ -248,7 +274,8 @@ class Catalog:
     # -- loading ---------------------------------------------------------------------------
     @classmethod
     def from_directory(cls, directory: Path | str, clouds: Sequence[str] | None = None) -> Catalog:
-        """Load ``<cloud>.csv``, ``<cloud>_zones.csv`` and ``<cloud>_kubernetes.csv``."""
+        """Load ``<cloud>.csv``, ``<cloud>_zones.csv``, ``<cloud>_kubernetes.csv`` and
+        ``<cloud>_spot.csv`` (each but the first optional)."""
         root = Path(directory)
         if not root.is_dir():
             raise CatalogError(f"catalog: {str(root)!r} is not a directory")
@@ -261,7 +288,7 @@ class Catalog:
         files = {
             f"{name}{suffix}.csv": _read_text(root / f"{name}{suffix}.csv")
             for name in names
-            for suffix in ("", "_zones", "_kubernetes")
+            for suffix in _SUFFIXES
         }
         return cls._parse(names, files)
 
@@ -271,6 +298,8 @@ class Catalog:
         zones: dict[tuple[str, str], list[str]] = defaultdict(list)
         kubernetes: dict[str, tuple[KubernetesVersion, ...]] = {}
         headers: dict[str, tuple[str, ...]] = {}
+        spot_prices: dict[tuple[str, str, str], SpotPrice] = {}
+        spot_headers: dict[str, tuple[str, ...]] = {}
         for cloud in clouds:
             main = files.get(f"{cloud}.csv")
             if main is None:
@@ -289,6 +318,22 @@ class Catalog:
             if zone_text is not None:
                 for _, row in _split(f"{cloud}_zones.csv", zone_text, ("region", "zone"))[1]:
                     zones[(cloud, row["region"])].append(row["zone"])
+            spot_text = files.get(f"{cloud}_spot.csv")
+            if spot_text is not None:
+                name = f"{cloud}_spot.csv"
+                spot_header, spot_rows = _split(name, spot_text, _SPOT_COLUMNS)
+                spot_headers[cloud] = spot_header
+                for lineno, row in spot_rows:
+                    where = f"{name}:{lineno}"
+                    key = (row["instance_type"], row["region"])
+                    if key not in seen:
+                        raise CatalogError(
+                            f"{where}: {key[0]} in {key[1]} is not a row of {cloud}.csv (a spot "
+                            "price needs the type's on-demand row)"
+                        )
+                    if (cloud, *key) in spot_prices:
+                        raise CatalogError(f"{where}: duplicate row for {key}")
+                    spot_prices[(cloud, *key)] = _spot(row, where)
             kube_text = files.get(f"{cloud}_kubernetes.csv")
             if kube_text is not None:
                 name = f"{cloud}_kubernetes.csv"
@@ -304,6 +349,8 @@ class Catalog:
             zones={k: tuple(v) for k, v in zones.items()},
             kubernetes=kubernetes,
             headers=headers,
+            spot_prices=spot_prices,
+            spot_headers=spot_headers,
         )
 
 
@@ -329,11 +376,31 @@ def default_catalog() -> Catalog:
     )
     files: dict[str, str | None] = {}
     for cloud in clouds:
-        for suffix in ("", "_zones", "_kubernetes"):
+        for suffix in _SUFFIXES:
             name = f"{cloud}{suffix}.csv"
             entry = data.joinpath(name)
             files[name] = entry.read_text(encoding="utf-8") if entry.is_file() else None
     return Catalog._parse(clouds, files)
+
+
+_SUFFIXES = ("", "_zones", "_kubernetes", "_spot")
+
+
+def _price_header(lines: Iterable[str], instance_type: str | None) -> tuple[str, str]:
+    """(price_date, price_source) from a data file's header lines (see Catalog.price_info)."""
+    found = {"price_date": "unknown", "price_source": "unknown"}
+    override: dict[str, str] = {}
+    for line in lines:
+        key, sep, value = line.partition(":")
+        name, _, types = key.strip().removesuffix("]").partition("[")
+        if not sep or name not in found:
+            continue
+        if not types:
+            found[name] = value.strip()
+        elif instance_type in [t.strip() for t in types.split(",")]:
+            override[name] = value.strip()
+    found.update(override)
+    return found["price_date"], found["price_source"]
 
 
 def _read_text(path: Path) -> str | None:
@@ -386,6 +453,23 @@ def _offer(cloud: str, row: Mapping[str, str], where: str) -> Offer:
         )
     except (ValueError, ZeroDivisionError) as exc:
         raise CatalogError(f"{where}: {exc}") from None
+
+
+def _spot(row: Mapping[str, str], where: str) -> SpotPrice:
+    try:
+        low = float(row["spot_min_usd_hour"])
+        high = float(row["spot_max_usd_hour"])
+        zones = int(row["zones"]) if row["zones"] else None
+    except ValueError as exc:
+        raise CatalogError(f"{where}: {exc}") from None
+    if not (math.isfinite(high) and 0 < low <= high):
+        raise CatalogError(
+            f"{where}: spot prices out of order (allowed: 0 < spot_min_usd_hour <= "
+            f"spot_max_usd_hour, found {row['spot_min_usd_hour']} and {row['spot_max_usd_hour']})"
+        )
+    if zones is not None and zones < 1:
+        raise CatalogError(f"{where}: zones must be at least 1 or empty (found {zones})")
+    return SpotPrice(min_usd_hour=low, max_usd_hour=high, zones=zones)
 
 
 def _kubernetes(row: Mapping[str, str], where: str) -> KubernetesVersion:
