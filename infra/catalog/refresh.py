@@ -213,14 +213,45 @@ def refresh(
                 f"refresh: {cloud}/{exc.region}: {_one_line(exc.reason)} (nothing written)"
             ) from None
     rows, skipped = _merge(cloud, old_rows, fetched, set(wanted), fetcher)
-    changes = diff(old_rows, rows, threshold)
-    changes = Diff(changes.added, changes.removed, changes.price_changes, tuple(skipped))
     day = (today or dt.datetime.now(dt.UTC).date()).isoformat()
     document = render(header, rows, _refreshed_line(day, cloud, wanted, fetcher.SOURCES))
-    Catalog._parse([cloud], {f"{cloud}.csv": document})  # the loader takes it, or nothing moves
-    target = (out if out is not None else current_dir) / f"{cloud}.csv"
-    write_atomically(target, document)
-    return RefreshResult(target, changes, rows)
+    files = {f"{cloud}.csv": document}
+    # The spot snapshot (not refreshed) keeps only the rows of pairs the new file still has:
+    # every spot row must be a row of <cloud>.csv, or the catalog would no longer load.
+    spot_path = current_dir / f"{cloud}_spot.csv"
+    if spot_path.is_file():
+        pairs = {(o.instance_type, o.region) for o in rows}
+        pruned, dropped = prune_spot(spot_path.read_text(encoding="utf-8"), pairs)
+        files[spot_path.name] = pruned
+        skipped += [
+            f"{t} {r}: spot row dropped, no longer a row of {cloud}.csv" for t, r in dropped
+        ]
+    changes = diff(old_rows, rows, threshold)
+    changes = Diff(changes.added, changes.removed, changes.price_changes, tuple(skipped))
+    Catalog._parse([cloud], files)  # the loader takes them, or nothing moves
+    directory = out if out is not None else current_dir
+    spot = files.get(spot_path.name)
+    # The spot file first (a subset of its old rows is valid beside the old <cloud>.csv too);
+    # in place, only when a row was dropped. With --out, beside the new file: a whole catalog.
+    if spot is not None and (out is not None or spot != spot_path.read_text(encoding="utf-8")):
+        write_atomically(directory / spot_path.name, spot)
+    write_atomically(directory / f"{cloud}.csv", document)
+    return RefreshResult(directory / f"{cloud}.csv", changes, rows)
+
+
+def prune_spot(text: str, pairs: set[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
+    """``<cloud>_spot.csv`` without the rows whose (instance type, region) is not in ``pairs``,
+    comments and column line kept as they are; and the pairs of the rows it dropped."""
+    kept: list[str] = []
+    dropped: list[tuple[str, str]] = []
+    for line in text.splitlines(keepends=True):
+        fields = line.split(",", 2)
+        data = not line.startswith("#") and len(fields) == 3 and fields[0] != "instance_type"
+        if not data or (fields[0], fields[1]) in pairs:
+            kept.append(line)
+        else:
+            dropped.append((fields[0], fields[1]))
+    return "".join(kept), dropped
 
 
 def _merge(

@@ -12,9 +12,11 @@ import pytest
 from infra.catalog import Catalog, Offer, default_catalog
 from infra.catalog.refresh import (
     REFRESHED_PREFIX,
+    FetchedOffer,
     canonical_gpu,
     data_directory,
     diff,
+    refresh,
     render,
     write_atomically,
 )
@@ -103,3 +105,50 @@ def test_the_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 )
 def test_gpu_names_follow_the_catalog(name: str, memory: float, expected: str) -> None:
     assert canonical_gpu(name, memory) == expected
+
+
+class _Dropping:
+    """A source that answers with the region's current GPU rows, less one type."""
+
+    SOURCES = ("a test source",)
+
+    def __init__(self, gone: str) -> None:
+        self.gone = gone
+
+    def fetch_region(
+        self, region: str, known_types: frozenset[str], endpoint: str | None
+    ) -> tuple[FetchedOffer, ...]:
+        return tuple(
+            FetchedOffer(
+                o.instance_type,
+                o.region,
+                o.gpu,
+                o.gpus,
+                o.gpu_memory_gib,
+                o.vcpus,
+                o.memory_gib,
+                o.rdma,
+                o.rdma_gbps,
+                o.price_usd_hour,
+            )
+            for o in default_catalog().find(cloud=CLOUD, region=region)
+            if o.gpu and o.instance_type != self.gone
+        )
+
+    def boot_minutes_estimate(self, offer: FetchedOffer) -> int:
+        return 10
+
+
+def test_a_type_no_longer_offered_takes_its_spot_row_with_it(tmp_path: Path) -> None:
+    gone, region = "p5.48xlarge", "us-east-1"
+    assert default_catalog().spot(CLOUD, gone, region) is not None  # aws_spot.csv has the row
+    result = refresh(CLOUD, regions=[region], out=tmp_path, source=_Dropping(gone))
+    assert (gone, region) in result.diff.removed
+    assert f"{gone} {region}: spot row dropped, no longer a row of aws.csv" in result.diff.skipped
+    # The out directory is a whole catalog: the spot file beside the new file, still loading.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aws.csv", "aws_spot.csv"]
+    again = Catalog.from_directory(tmp_path, [CLOUD])
+    assert again.spot(CLOUD, gone, region) is None
+    assert again.spot(CLOUD, gone, "us-west-2") == default_catalog().spot(CLOUD, gone, "us-west-2")
+    # The shipped files are untouched by a refresh into another directory.
+    assert (data_directory() / "aws_spot.csv").read_text().count(f"{gone},{region},") == 1
