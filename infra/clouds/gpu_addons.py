@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from infra.clouds.dr_inputs import DrCluster
+from infra.errors import InfraError
 from infra.values import Raw, Value
 
 __all__ = [
@@ -176,8 +177,12 @@ class GpuSoftware(ABC):
     def addon_cluster_id(self, cluster: DrCluster) -> Raw:
         """The cluster's id in the add-ons root, for its managed add-ons' ``cluster_id``: an
         expression over the data sources of ``Cloud.checkpoint_sync().kubernetes_provider``.
-        Only a cloud with managed add-ons has one."""
-        raise NotImplementedError(f"{type(self).__name__} has no managed add-ons ({cluster.name})")
+        Only a cloud with managed add-ons has one: one whose :meth:`managed_addons` returns some
+        must override this, and any other reaching it is a defect of that cloud's package."""
+        raise InfraError(
+            f"{type(self).__name__} returned managed add-ons for {cluster.name} but gives no "
+            "cluster id for them (override addon_cluster_id)"
+        )
 
     def notes(self, cluster: DrCluster) -> tuple[str, ...]:
         """What the root leaves to someone else, one line each, for main.tf's header."""
