@@ -13,6 +13,7 @@ from infra import Cluster, NodePool, Stack
 from infra.catalog import Catalog, SpotPrice, default_catalog
 from infra.cost import CostLine, cost_of
 from infra.errors import CatalogError
+from infra.resolve import ResolvedStack
 from infra.validate import validate_stacks
 from tests.conftest import ROOT, run_cli
 
@@ -138,8 +139,8 @@ def test_catalog_json_and_table_show_spot_prices() -> None:
     assert "AWS EC2 spot prices via the SkyPilot catalog" in table.stdout
 
 
-def _cost_lines(*pools: NodePool, region: str = "us-east-2") -> list[CostLine]:
-    catalog = default_catalog()
+def _resolved(*pools: NodePool, region: str = "us-east-2") -> list[ResolvedStack]:
+    """One AWS cluster with ``pools``, validated against the shipped catalog."""
     stack = Stack(
         name="s",
         owner="ml",
@@ -148,9 +149,13 @@ def _cost_lines(*pools: NodePool, region: str = "us-east-2") -> list[CostLine]:
             Cluster(name="c", cloud="aws", region=region, cidr="10.0.0.0/16", pools=list(pools))
         ],
     )
-    resolved, problems = validate_stacks([("s.py", stack)], catalog)
+    resolved, problems = validate_stacks([("s.py", stack)], default_catalog())
     assert problems == []
-    (cost,) = cost_of(resolved, catalog)
+    return list(resolved)
+
+
+def _cost_lines(*pools: NodePool, region: str = "us-east-2") -> list[CostLine]:
+    (cost,) = cost_of(_resolved(*pools, region=region), default_catalog())
     return list(cost.lines)
 
 
@@ -178,22 +183,7 @@ def test_cost_of_a_spot_pool_without_a_spot_row_stays_on_demand() -> None:
 
 
 def test_cost_without_a_catalog_is_on_demand() -> None:
-    catalog = default_catalog()
-    stack = Stack(
-        name="s",
-        owner="ml",
-        environment="dev",
-        clusters=[
-            Cluster(
-                name="c",
-                cloud="aws",
-                region="us-east-2",
-                cidr="10.0.0.0/16",
-                pools=[NodePool(name="spot", instance_type="p5.48xlarge", nodes=1, spot=True)],
-            )
-        ],
-    )
-    resolved, _ = validate_stacks([("s.py", stack)], catalog)
+    resolved = _resolved(NodePool(name="spot", instance_type="p5.48xlarge", nodes=1, spot=True))
     ((line,),) = [c.lines for c in cost_of(resolved)]
     assert line.estimate and not line.spot_snapshot and line.hourly_usd == pytest.approx(55.04)
 
