@@ -150,12 +150,10 @@ def create_clusters(document: StackDocument) -> dict[str, GpuClusterComponent]:
 
 
 def config_inputs(
-    variables: DrCall | Mapping[str, ConfigVariable], config: pulumi.Config
+    variables: Mapping[str, ConfigVariable], config: pulumi.Config
 ) -> dict[str, object]:
-    """The module inputs that come from root variables (a DR call's, or a cluster root's
+    """The module inputs that come from root variables (a DR call's or a cluster root's
     ``input -> variable`` map), read from Pulumi config."""
-    if isinstance(variables, DrCall):
-        variables = variables.variables
     values: dict[str, object] = {}
     for key, variable in variables.items():
         values[key] = _config_value(variable, config)
@@ -188,7 +186,9 @@ def create_disaster_recovery(document: StackDocument) -> dict[str, pulumi.Compon
     """One explicit provider and one DR component per call of the Terraform ``_dr`` root."""
     config = pulumi.Config()
     # Every call's config first: a missing key fails before any resource is registered.
-    inputs = {call.label: {**call.inputs, **config_inputs(call, config)} for call in document.dr}
+    inputs = {
+        call.label: {**call.inputs, **config_inputs(call.variables, config)} for call in document.dr
+    }
     created: dict[str, pulumi.ComponentResource] = {}
     for call in document.dr:
         by_module = {c.dr_module: c.pulumi_dr_component for c in CLOUDS.values()}

@@ -453,7 +453,7 @@ def test_config_defaults_and_values(rendered: Path) -> None:
         [],
     )
     try:
-        values = config_inputs(call, pulumi.Config("llm-train"))
+        values = config_inputs(call.variables, pulumi.Config("llm-train"))
     finally:
         pulumi.runtime.set_all_config({}, [])
     assert values["action_group_id"].endswith("/actionGroups/oncall")
