@@ -7,7 +7,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
@@ -471,14 +471,18 @@ def _cost_rows(costs: Sequence[StackCost], strategies: dict[str, str | None]) ->
 _SORTS = ("price", "gpu-price", "gpus")
 
 
-def _spot_note(catalog: Catalog, clouds: Sequence[str]) -> str:
+def _spot_note(catalog: Catalog, clouds: Sequence[str], regions: Iterable[str] = ()) -> str:
     """What the spot column shows, where it comes from, and which clouds have none."""
     with_spot = [c for c in clouds if c in catalog.spot_clouds]
     without = [c for c in clouds if c not in catalog.spot_clouds]
     parts = []
     for cloud in with_spot:
         when, source = catalog.spot_info(cloud)
-        parts.append(f"{cloud}: {source}, price date {when}")
+        if (when, source) != ("unknown", "unknown"):  # a file only a refresh wrote has none
+            parts.append(f"{cloud}: {source}, price date {when}")
+        for region in catalog.refreshed_regions(cloud, regions, spot=True):
+            when, source = catalog.spot_info(cloud, region=region)
+            parts.append(f"{cloud} in {region}: {source}, price date {when}")
     note = (
         "spot: a snapshot, not a quote (spot prices move hourly); spot/h is the region's lowest "
         "spot price, over its zones where the source prices zones (the JSON gives the lowest "
@@ -545,7 +549,7 @@ def _catalog(args: argparse.Namespace) -> int:
             money(o.price_usd_hour),
             _per_gpu(o),
             _spot_cell(catalog, o),
-            catalog.price_info(o.cloud, o.instance_type)[0].split(" (")[0],
+            catalog.price_info(o.cloud, o.instance_type, o.region)[0].split(" (")[0],
             f"~{o.boot_minutes}",
         ]
         for o in offers
@@ -573,10 +577,13 @@ def _catalog(args: argparse.Namespace) -> int:
         )
     )
     print("\nprices are USD on-demand Linux per node-hour.")
-    print(_spot_note(catalog, sorted({o.cloud for o in offers})))
+    print(_spot_note(catalog, sorted({o.cloud for o in offers}), {o.region for o in offers}))
     for cloud in sorted({o.cloud for o in offers}):
         when, source = catalog.price_info(cloud)
         print(f"{cloud} prices: {source} (price date: {when})")
+        for region in catalog.refreshed_regions(cloud, {o.region for o in offers}):
+            when, source = catalog.price_info(cloud, region=region)
+            print(f"{cloud} prices in {region}: {source} (price date: {when})")
     return 0
 
 
@@ -713,14 +720,16 @@ def _check_filter(catalog: Catalog, args: argparse.Namespace) -> None:
 
 
 def _offer_json(offer: Offer, catalog: Catalog) -> dict[str, Any]:
-    when, source = catalog.price_info(offer.cloud, offer.instance_type)
+    when, source = catalog.price_info(offer.cloud, offer.instance_type, offer.region)
     spot = catalog.spot(offer.cloud, offer.instance_type, offer.region)
+    spot_when = catalog.spot_info(offer.cloud, offer.instance_type, offer.region)[0]
     return {
         "price_usd_gpu_hour": _price_per_gpu(offer),
         # the spot snapshot's lowest zone price (kept for callers of the earlier key)
         "spot_price_usd_hour": None if spot is None else spot.min_usd_hour,
         "spot_min_usd_hour": None if spot is None else spot.min_usd_hour,
         "spot_max_usd_hour": None if spot is None else spot.max_usd_hour,
+        "spot_price_date": None if spot is None else spot_when,
         "price_date": when,
         "price_source": source,
         "cloud": offer.cloud,

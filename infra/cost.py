@@ -108,11 +108,11 @@ def _line(
         standby=pool.standby,
     )
     if catalog is not None:
-        when, source = catalog.price_info(cloud, pool.instance_type)
+        when, source = catalog.price_info(cloud, pool.instance_type, region)
         line = dataclasses.replace(line, price_date=when, price_source=source)
         spot = catalog.spot(cloud, pool.instance_type, region) if pool.spot else None
         if spot is not None and pool.reservation is None:
-            when, source = catalog.spot_info(cloud, pool.instance_type)
+            when, source = catalog.spot_info(cloud, pool.instance_type, region)
             line = dataclasses.replace(
                 line,
                 hourly_usd=spot.max_usd_hour * pool.desired_nodes,

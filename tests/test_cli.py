@@ -89,6 +89,7 @@ def test_catalog_filters_and_json() -> None:
         "spot_price_usd_hour",
         "spot_min_usd_hour",
         "spot_max_usd_hour",
+        "spot_price_date",
         "price_date",
         "price_source",
         "boot_minutes_estimate",

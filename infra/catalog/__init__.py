@@ -30,6 +30,8 @@ __all__ = [
     "Offer",
     "SpotPrice",
     "default_catalog",
+    "price_header",
+    "price_key",
 ]
 
 RDMA_KINDS = ("none", "efa", "infiniband", "erdma")
@@ -186,11 +188,29 @@ class Catalog:
     def gpu_regions(self, cloud: str, gpu: str) -> tuple[str, ...]:
         return tuple(sorted(r for c, r, g in self._by_gpu if c == cloud and g == gpu))
 
-    def price_info(self, cloud: str, instance_type: str | None = None) -> tuple[str, str]:
+    def price_info(
+        self, cloud: str, instance_type: str | None = None, region: str | None = None
+    ) -> tuple[str, str]:
         """(date, source) of a cloud's prices, from its file's ``price_date:`` and
-        ``price_source:`` header lines; ``price_date[t1,t2]:`` / ``price_source[t1,t2]:`` say
-        it for the types listed ("unknown" where the file does not say)."""
-        return _price_header(self.headers.get(cloud, ()), instance_type)
+        ``price_source:`` header lines. A key may name types and regions, ``price_date[t1,t2]:``,
+        ``price_date@r1,r2:`` or ``price_date[t1]@r1:``; the most specific line that matches
+        wins (types and region, then region, then types, then the plain line; among equals, the
+        last). "unknown" where the file does not say. ``infra catalog refresh`` writes the
+        region lines of the regions it rebuilt."""
+        return price_header(self.headers.get(cloud, ()), instance_type, region)
+
+    def refreshed_regions(
+        self, cloud: str, regions: Iterable[str], *, spot: bool = False
+    ) -> tuple[str, ...]:
+        """Those of ``regions`` that a ``price_date@...`` line of the cloud's file (of its
+        ``<cloud>_spot.csv`` with ``spot``) names: the regions a refresh rebuilt, sorted."""
+        named: set[str] = set()
+        for line in (self.spot_headers if spot else self.headers).get(cloud, ()):
+            key, sep, _ = line.partition(":")
+            parsed = price_key(key) if sep else None
+            if parsed is not None and not parsed[1]:
+                named.update(parsed[2])
+        return tuple(sorted(named & set(regions)))
 
     def spot(self, cloud: str, instance_type: str, region: str) -> SpotPrice | None:
         """The spot snapshot of ``instance_type`` in ``region`` (None: the cloud's
@@ -202,11 +222,13 @@ class Catalog:
         """Clouds with a spot price file."""
         return tuple(sorted(self.spot_headers))
 
-    def spot_info(self, cloud: str, instance_type: str | None = None) -> tuple[str, str]:
+    def spot_info(
+        self, cloud: str, instance_type: str | None = None, region: str | None = None
+    ) -> tuple[str, str]:
         """(date, source) of a cloud's spot snapshot, from the ``price_date:`` and
         ``price_source:`` lines of ``<cloud>_spot.csv`` (same format as :meth:`price_info`;
         "unknown" where the file does not say or there is no file)."""
-        return _price_header(self.spot_headers.get(cloud, ()), instance_type)
+        return price_header(self.spot_headers.get(cloud, ()), instance_type, region)
 
     def zones_of(self, cloud: str, region: str) -> tuple[str, ...]:
         return self.zones.get((cloud, region), ())
@@ -386,21 +408,40 @@ def default_catalog() -> Catalog:
 _SUFFIXES = ("", "_zones", "_kubernetes", "_spot")
 
 
-def _price_header(lines: Iterable[str], instance_type: str | None) -> tuple[str, str]:
+def price_key(key: str) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """``price_date[t1,t2]@r1`` -> ``("price_date", ("t1", "t2"), ("r1",))``; None for a key
+    that is not a price line's (see :meth:`Catalog.price_info`)."""
+    head, _, places = key.strip().partition("@")
+    name, _, types = head.strip().removesuffix("]").partition("[")
+    if name.strip() not in _PRICE_KEYS:
+        return None
+    return (
+        name.strip(),
+        tuple(t.strip() for t in types.split(",") if t.strip()),
+        tuple(r.strip() for r in places.split(",") if r.strip()),
+    )
+
+
+_PRICE_KEYS = ("price_date", "price_source")
+
+
+def price_header(
+    lines: Iterable[str], instance_type: str | None, region: str | None = None
+) -> tuple[str, str]:
     """(price_date, price_source) from a data file's header lines (see Catalog.price_info)."""
-    found = {"price_date": "unknown", "price_source": "unknown"}
-    override: dict[str, str] = {}
+    best: dict[str, tuple[int, str]] = dict.fromkeys(_PRICE_KEYS, (-1, "unknown"))
     for line in lines:
         key, sep, value = line.partition(":")
-        name, _, types = key.strip().removesuffix("]").partition("[")
-        if not sep or name not in found:
+        parsed = price_key(key) if sep else None
+        if parsed is None:
             continue
-        if not types:
-            found[name] = value.strip()
-        elif instance_type in [t.strip() for t in types.split(",")]:
-            override[name] = value.strip()
-    found.update(override)
-    return found["price_date"], found["price_source"]
+        name, types, regions = parsed
+        if (types and instance_type not in types) or (regions and region not in regions):
+            continue
+        rank = 2 * bool(regions) + bool(types)
+        if rank >= best[name][0]:
+            best[name] = (rank, value.strip())
+    return best["price_date"][1], best["price_source"][1]
 
 
 def _read_text(path: Path) -> str | None:
