@@ -10,7 +10,16 @@ the catalog, so the catalog cannot import it statically). A fetcher module provi
   ``known_types`` (the types the current file has; all GPU types when it has none). It raises
   :class:`RegionError` when the region cannot be read;
 - ``boot_minutes_estimate(offer) -> int``: the file header's estimate rule for a type the
-  current file does not have yet (boot time is not an API fact).
+  current file does not have yet (boot time is not an API fact);
+- optionally ``SPOT_SOURCES``: the spot price API(s) it read. A fetcher that has it sets
+  :attr:`FetchedOffer.spot`, and the refresh rebuilds the refreshed regions' rows of
+  ``<cloud>_spot.csv`` too (a type with no spot price there loses its spot row).
+
+Each written file says when its prices were read: the refresh writes ``price_date@<regions>:``
+and ``price_source@<regions>:`` header lines for the regions it rebuilt (the last of
+``SOURCES`` is the price API), keeps the older lines for the other regions, and pins the rows
+it kept unchanged in a rebuilt region (the CPU system-pool types) to their old date with
+``price_date[<types>]@<regions>:`` lines (:meth:`infra.catalog.Catalog.price_info`).
 
 The refresh never writes a partial catalog: every region is fetched first, and one failing
 region stops it before anything is written. The new file replaces the old one atomically (a
@@ -28,7 +37,7 @@ import importlib.util
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from importlib import resources
@@ -36,7 +45,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Protocol, cast
 
-from infra.catalog import _OFFER_COLUMNS, RDMA_KINDS, Catalog, Offer
+from infra.catalog import (
+    _OFFER_COLUMNS,
+    _SPOT_COLUMNS,
+    RDMA_KINDS,
+    Catalog,
+    Offer,
+    SpotPrice,
+    price_header,
+    price_key,
+)
 from infra.errors import CatalogError
 
 __all__ = [
@@ -44,6 +62,7 @@ __all__ = [
     "REFRESHED_PREFIX",
     "Diff",
     "FetchedOffer",
+    "FetchedSpot",
     "RefreshResult",
     "RegionError",
     "canonical_gpu",
@@ -57,6 +76,16 @@ DEFAULT_THRESHOLD_PCT = 5.0
 REFRESHED_PREFIX = "refreshed:"
 _SOURCE_MODULE = "infra.clouds.{cloud}.catalog_source"
 _EPSILON_PCT = 1e-9  # float noise: a change of exactly the threshold is not over it
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedSpot:
+    """A type's spot price in a region as the API gives it: the lowest and highest over the
+    region's zones and how many zone prices they span (``zones`` None: one price per region)."""
+
+    low: float
+    high: float
+    zones: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +104,7 @@ class FetchedOffer:
     rdma: str
     rdma_gbps: int | None
     price_usd_hour: float | None
+    spot: FetchedSpot | None = None  # set by a fetcher with SPOT_SOURCES
 
 
 class RegionError(Exception):
@@ -111,6 +141,36 @@ class PriceChange:
 
 
 @dataclass(frozen=True)
+class SpotDiff:
+    """What a refresh changes in ``<cloud>_spot.csv``: rows added and removed, and highest
+    zone prices (the figure ``infra cost`` uses) that moved more than the threshold."""
+
+    added: tuple[tuple[str, str], ...]
+    removed: tuple[tuple[str, str], ...]
+    price_changes: tuple[PriceChange, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.price_changes)
+
+    def lines(self, cloud: str, threshold: float) -> list[str]:
+        out = [f"+ spot {t} {r}" for t, r in self.added]
+        out += [f"- spot {t} {r}" for t, r in self.removed]
+        for change in self.price_changes:
+            pct = change.percent
+            shown = f" ({pct:+.1f} %)" if pct is not None else ""
+            out.append(
+                f"~ spot {change.instance_type} {change.region}: highest zone price "
+                f"{_price_text(change.old)} -> {_price_text(change.new)}{shown}"
+            )
+        out.append(
+            f"{cloud} spot: {len(self.added)} added, {len(self.removed)} removed, "
+            f"{len(self.price_changes)} price changes over {threshold:g} %"
+        )
+        return out
+
+
+@dataclass(frozen=True)
 class Diff:
     """What a refresh changes, per (type, region)."""
 
@@ -118,10 +178,12 @@ class Diff:
     removed: tuple[tuple[str, str], ...]
     price_changes: tuple[PriceChange, ...]
     skipped: tuple[str, ...] = ()
+    spot: SpotDiff | None = None  # None: the spot file was not rebuilt
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.price_changes)
+        spot = self.spot is not None and not self.spot.empty
+        return not (self.added or self.removed or self.price_changes or spot)
 
     def lines(self, cloud: str, threshold: float) -> list[str]:
         """The diff as printed: one line per change, then a summary line."""
@@ -134,6 +196,8 @@ class Diff:
                 f"~ {change.instance_type} {change.region}: price "
                 f"{_price_text(change.old)} -> {_price_text(change.new)}{shown}"
             )
+        if self.spot is not None:
+            out += self.spot.lines(cloud, threshold)
         out += [f"! {line}" for line in self.skipped]
         out.append(
             f"{cloud}: {len(self.added)} added, {len(self.removed)} removed, "
@@ -214,29 +278,170 @@ def refresh(
             ) from None
     rows, skipped = _merge(cloud, old_rows, fetched, set(wanted), fetcher)
     day = (today or dt.datetime.now(dt.UTC).date()).isoformat()
-    document = render(header, rows, _refreshed_line(day, cloud, wanted, fetcher.SOURCES))
+    kept = [(o.instance_type, o.region) for o in old_rows if o.region in wanted and not o.gpu]
+    dated = dated_header(header, day, wanted, fetcher.SOURCES[-1], kept)
+    document = render(dated, rows, _refreshed_line(day, cloud, wanted, fetcher.SOURCES))
     files = {f"{cloud}.csv": document}
-    # The spot snapshot (not refreshed) keeps only the rows of pairs the new file still has:
-    # every spot row must be a row of <cloud>.csv, or the catalog would no longer load.
     spot_path = current_dir / f"{cloud}_spot.csv"
-    if spot_path.is_file():
-        pairs = {(o.instance_type, o.region) for o in rows}
+    spot_sources: tuple[str, ...] = getattr(fetcher, "SPOT_SOURCES", ())
+    pairs = {(o.instance_type, o.region) for o in rows}
+    spot_diff: SpotDiff | None = None
+    if spot_sources:
+        # Rebuilt: the refreshed regions' spot rows are the APIs' (a type without a spot price
+        # there loses its row); the other regions' rows stay if their pair is still a row.
+        spot_text = spot_path.read_text(encoding="utf-8") if spot_path.is_file() else None
+        old_header, old_spot = _parse_spot(cloud, text, spot_text)
+        new_spot = {k: v for k, v in old_spot.items() if k[1] not in wanted and k in pairs}
+        for item in fetched:
+            key = (item.instance_type, item.region)
+            if item.spot is None or key not in pairs or item.region not in wanted:
+                continue
+            low, high = round(item.spot.low, 4), round(item.spot.high, 4)
+            if not 0 < low <= high:
+                skipped.append(f"{key[0]} {key[1]}: spot price {item.spot.low!r} not kept")
+                continue
+            new_spot[key] = SpotPrice(low, high, item.spot.zones)
+        header_lines = old_header or _new_spot_header(cloud)
+        files[spot_path.name] = render_spot(
+            dated_header(header_lines, day, wanted, spot_sources[0], ()),
+            new_spot,
+            _refreshed_line(day, cloud, wanted, spot_sources, spot=True),
+        )
+        spot_diff = diff_spot(old_spot, new_spot, threshold)
+    elif spot_path.is_file():
+        # The spot snapshot (not refreshed) keeps only the rows of pairs the new file still
+        # has: every spot row must be a row of <cloud>.csv, or the catalog would not load.
         pruned, dropped = prune_spot(spot_path.read_text(encoding="utf-8"), pairs)
         files[spot_path.name] = pruned
         skipped += [
             f"{t} {r}: spot row dropped, no longer a row of {cloud}.csv" for t, r in dropped
         ]
     changes = diff(old_rows, rows, threshold)
-    changes = Diff(changes.added, changes.removed, changes.price_changes, tuple(skipped))
+    changes = Diff(changes.added, changes.removed, changes.price_changes, tuple(skipped), spot_diff)
     Catalog._parse([cloud], files)  # the loader takes them, or nothing moves
     directory = out if out is not None else current_dir
     spot = files.get(spot_path.name)
-    # The spot file first (a subset of its old rows is valid beside the old <cloud>.csv too);
-    # in place, only when a row was dropped. With --out, beside the new file: a whole catalog.
-    if spot is not None and (out is not None or spot != spot_path.read_text(encoding="utf-8")):
+    # The spot file first (its rows are pairs of both the old and the new <cloud>.csv, or it
+    # is written beside the new one); in place, only when it changed. With --out, beside the
+    # new file: a whole catalog.
+    current_spot = spot_path.read_text(encoding="utf-8") if spot_path.is_file() else None
+    if spot is not None and (out is not None or spot != current_spot):
         write_atomically(directory / spot_path.name, spot)
     write_atomically(directory / f"{cloud}.csv", document)
     return RefreshResult(directory / f"{cloud}.csv", changes, rows)
+
+
+def _parse_spot(
+    cloud: str, text: str, spot_text: str | None
+) -> tuple[tuple[str, ...], dict[tuple[str, str], SpotPrice]]:
+    """The current spot file's header lines and rows (empty when there is none)."""
+    if spot_text is None:
+        return (), {}
+    current = Catalog._parse([cloud], {f"{cloud}.csv": text, f"{cloud}_spot.csv": spot_text})
+    rows = {(t, r): v for (c, t, r), v in current.spot_prices.items() if c == cloud}
+    return current.spot_headers.get(cloud, ()), rows
+
+
+def _new_spot_header(cloud: str) -> tuple[str, ...]:
+    return (
+        f"{cloud} spot prices for infra (GPU types of {cloud}.csv), written by "
+        "`infra catalog refresh`.",
+        "columns: instance_type and region as in the catalog file; spot_min_usd_hour / "
+        "spot_max_usd_hour = the lowest / highest current spot price, USD per hour (Linux), over "
+        "the region's zones; zones = how many zone prices they span (empty: one per region).",
+        "spot prices move hourly: these are the figures of the refresh date, for estimates only.",
+    )
+
+
+def render_spot(
+    header: Sequence[str], rows: Mapping[tuple[str, str], SpotPrice], refreshed: str
+) -> str:
+    """``<cloud>_spot.csv``'s text: header (its ``refreshed:`` line replaced), columns, rows."""
+    lines = [f"# {line}" if line else "#" for line in header]
+    lines = [line for line in lines if not line.startswith(f"# {REFRESHED_PREFIX}")]
+    lines.append(f"# {refreshed}")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_SPOT_COLUMNS)
+    for (kind, region), price in sorted(rows.items()):
+        writer.writerow(
+            [
+                kind,
+                region,
+                _number(price.min_usd_hour),
+                _number(price.max_usd_hour),
+                _cell(price.zones),
+            ]
+        )
+    return "\n".join(lines) + "\n" + buffer.getvalue()
+
+
+def diff_spot(
+    old: Mapping[tuple[str, str], SpotPrice],
+    new: Mapping[tuple[str, str], SpotPrice],
+    threshold: float,
+) -> SpotDiff:
+    """Spot rows added and removed, and highest zone prices moved over ``threshold`` %."""
+    changes = []
+    for key in sorted(old.keys() & new.keys()):
+        change = PriceChange(*key, old[key].max_usd_hour, new[key].max_usd_hour)
+        pct = change.percent
+        if change.old != change.new and (pct is None or abs(pct) > threshold + _EPSILON_PCT):
+            changes.append(change)
+    return SpotDiff(
+        tuple(sorted(new.keys() - old.keys())),
+        tuple(sorted(old.keys() - new.keys())),
+        tuple(changes),
+    )
+
+
+def dated_header(
+    header: Sequence[str],
+    day: str,
+    regions: Sequence[str],
+    source: str,
+    kept: Iterable[tuple[str, str]],
+) -> list[str]:
+    """``header`` with its price lines brought up to a refresh of ``regions`` on ``day``.
+
+    Lines that name regions lose the refreshed ones (and go when none is left); then come
+    ``price_date@<regions>: <day>`` and ``price_source@<regions>: <source>``, and for each
+    (type, region) in ``kept`` (a row the refresh did not rebuild) the date and source it had,
+    as ``[types]@regions`` lines, so it does not take the refresh's date."""
+    refreshed = set(regions)
+    pinned: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+    for kind, region in kept:
+        when, where = price_header(header, kind, region)
+        for name, value in (("price_date", when), ("price_source", where)):
+            if value != "unknown":
+                pinned.setdefault((name, value, region), []).append((kind, region))
+    out: list[str] = []
+    for line in header:
+        key, sep, value = line.partition(":")
+        parsed = price_key(key) if sep else None
+        if parsed is None or not parsed[2]:
+            out.append(line)
+            continue
+        name, types, places = parsed
+        left = [r for r in places if r not in refreshed]
+        if left:
+            out.append(_price_line(name, types, left, value.strip()))
+    names = sorted(refreshed)
+    out.append(_price_line("price_date", (), names, day))
+    out.append(_price_line("price_source", (), names, f"{source}, read {day}"))
+    grouped: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+    for (name, value, region), members in sorted(pinned.items()):
+        kinds = tuple(sorted({k for k, _ in members}))
+        grouped.setdefault((name, value, kinds), []).append(region)
+    for (name, value, kinds), pinned_regions in sorted(grouped.items()):
+        out.append(_price_line(name, kinds, sorted(pinned_regions), value))
+    return out
+
+
+def _price_line(name: str, types: Sequence[str], regions: Sequence[str], value: str) -> str:
+    kinds = f"[{','.join(types)}]" if types else ""
+    places = f"@{','.join(regions)}" if regions else ""
+    return f"{name}{kinds}{places}: {value}"
 
 
 def prune_spot(text: str, pairs: set[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
@@ -356,7 +561,15 @@ def _cell(value: object) -> str:
     return str(value)  # str, int, Fraction ("1/3")
 
 
-def _refreshed_line(day: str, cloud: str, regions: Sequence[str], sources: Sequence[str]) -> str:
+def _refreshed_line(
+    day: str, cloud: str, regions: Sequence[str], sources: Sequence[str], *, spot: bool = False
+) -> str:
+    if spot:
+        return (
+            f"{REFRESHED_PREFIX} {day} by `infra catalog refresh --cloud {cloud}` for regions "
+            f"{', '.join(regions)} (spot rows of those regions rebuilt, the other regions' kept "
+            "where their pair is still a row); APIs read: " + "; ".join(sources)
+        )
     return (
         f"{REFRESHED_PREFIX} {day} by `infra catalog refresh --cloud {cloud}` for regions "
         f"{', '.join(regions)} (GPU rows of those regions rebuilt; CPU system-pool rows, boot "

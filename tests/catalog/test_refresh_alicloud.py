@@ -1,6 +1,6 @@
 """``infra catalog refresh --cloud alicloud`` end to end against the local Alibaba Cloud endpoint
 (tools/endpoints/alicloud.py) with the ECS SDK: DescribeInstanceTypes (paged),
-DescribeAvailableResource and DescribePrice."""
+DescribeAvailableResource, DescribePrice and DescribeSpotPriceHistory (paged by NextOffset)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import infra.clouds.alicloud.catalog_source as source
-from infra.catalog import Catalog, Offer, default_catalog
+from infra.catalog import Catalog, Offer, SpotPrice, default_catalog
 from infra.catalog.refresh_cli import configure
 from infra.errors import CatalogError
 from tools.endpoints.alicloud import AlicloudEndpoint
@@ -25,6 +25,15 @@ RAISED = ("ecs.gn7e-c16g1.4xlarge", "cn-beijing")
 NUDGED = ("ecs.gn7i-c16g1.4xlarge", "cn-hangzhou")
 SECRET = "refresh-alicloud-secret-never-echoed"
 QUOTE = 9.87  # what DescribePrice quotes for a type sold in the region that no public page prices
+RAISED_SPOT = {"cn-beijing-h": 3.25, "cn-beijing-i": 4.5}  # per zone; the others: a third, both
+
+
+def _spot_of(key: tuple[str, str], price: float) -> dict[str, float] | None:
+    if key == NUDGED:
+        return None  # no spot history: no spot row
+    if key == RAISED:
+        return RAISED_SPOT
+    return {f"{key[1]}-h": round(price / 3, 4), f"{key[1]}-i": round(price / 3, 4)}
 
 
 def _rows() -> list[Offer]:
@@ -66,6 +75,7 @@ def _seed(currency: str = "USD") -> dict[str, Any]:
                 "instance_type": row.instance_type,
                 "price": price,
                 "currency": currency if row.region == REGIONS[1] else "USD",
+                "spot": _spot_of(key, price),
             }
         )
     return {"offers": offers, "prices": prices}
@@ -139,6 +149,20 @@ def test_refresh_reads_types_availability_and_prices(api: AlicloudEndpoint, tmp_
     assert catalog.find(cloud=CLOUD, region=untouched) == old.find(cloud=CLOUD, region=untouched)
     cpu = [o for o in old.find(cloud=CLOUD, region=REGIONS[0]) if not o.gpu]
     assert cpu and all(catalog.offer(CLOUD, o.instance_type, REGIONS[0]) == o for o in cpu)
+
+    # Spot: alicloud.csv had no spot file; the refresh writes one for the refreshed regions,
+    # each zone's newest row (the endpoint's older row is twice the price).
+    assert (tmp_path / "alicloud_spot.csv").is_file() and "alicloud" not in old.spot_clouds
+    assert catalog.spot(CLOUD, *RAISED) == SpotPrice(3.25, 4.5, 2)
+    assert catalog.spot(CLOUD, *NUDGED) is None
+    assert catalog.spot(CLOUD, *ADDED) == SpotPrice(round(4.21 / 3, 4), round(4.21 / 3, 4), 2)
+    sold = [o for o in catalog.find(cloud=CLOUD) if o.region in REGIONS and o.gpu]
+    assert len(catalog.spot_prices) == len(sold) - 1  # every GPU row of the regions but NUDGED
+    assert f"alicloud spot: {len(sold) - 1} added, 0 removed, 0 price changes over 5 %" in lines
+    assert api.calls()["POST DescribeSpotPriceHistory"] > len(sold)  # NextOffset followed
+    when, where = catalog.spot_info(CLOUD, RAISED[0], RAISED[1])
+    assert when == catalog.headers[CLOUD][-1].split()[1] and "DescribeSpotPriceHistory" in where
+    assert catalog.spot_info(CLOUD, RAISED[0], untouched) == ("unknown", "unknown")
 
 
 def test_a_region_priced_in_another_currency_writes_nothing(tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
 """``infra catalog refresh --cloud aws`` end to end: boto3 against moto (EC2 instance types and
 offerings, tools/endpoints/aws.py) behind a small local front that answers the Price List API
-(moto 5.2.5 has no ``pricing``) in GetProducts' real shape and passes every other call on."""
+(moto 5.2.5 has no ``pricing``) in GetProducts' real shape, and DescribeSpotPriceHistory in
+EC2's XML shape (moto answers every type and zone at 0.00001), paged by ``nextToken``, and
+passes every other call on."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import json
 import re
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +20,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from infra.catalog import Catalog, default_catalog
+from infra.catalog import Catalog, SpotPrice, default_catalog
 from infra.catalog.refresh import data_directory
 from infra.catalog.refresh_cli import configure
 from infra.errors import CatalogError, UsageError
@@ -62,6 +65,46 @@ def _prices() -> dict[tuple[str, str], float]:
     prices[(NUDGED, REGION)] = round(prices[(NUDGED, REGION)] * 1.02, 4)
     prices[(NEW, REGION)] = NEW_PRICE
     return prices
+
+
+SPOT_PAGE = 7  # items a DescribeSpotPriceHistory page: the client must follow nextToken
+SPOT_RAISED = {"us-east-1a": 30.0, "us-east-1b": 60.0, "us-east-1c": 70.0}  # p5.48xlarge
+NEW_SPOT = {"us-east-1a": 9.5, "us-east-1d": 8.25}
+
+
+def _spot_items() -> dict[str, list[dict[str, str]]]:
+    """Per type, the SpotPriceHistory items of us-east-1: each aws_spot.csv row as its lowest
+    and highest zone (zones a and b), p5.48xlarge moved (with an older, superseded item, a
+    Local Zone item and a Windows item the refresh must ignore), the new type priced, and
+    g5.xlarge with none (its spot row goes)."""
+    catalog = default_catalog()
+    items: dict[str, list[dict[str, str]]] = {}
+
+    def add(kind: str, zone: str, price: float, *, when: str = "2026-12-03T10:00:00.000Z",
+            os: str = "Linux/UNIX") -> None:  # fmt: skip
+        items.setdefault(kind, []).append(
+            {
+                "instanceType": kind,
+                "productDescription": os,
+                "spotPrice": f"{price:.6f}",
+                "timestamp": when,
+                "availabilityZone": zone,
+            }
+        )
+
+    for (_, kind, region), spot in sorted(catalog.spot_prices.items()):
+        if region != REGION or kind in (RAISED, NUDGED):
+            continue
+        add(kind, "us-east-1a", spot.min_usd_hour, os="Linux/UNIX (Amazon VPC)")
+        add(kind, "us-east-1b", spot.max_usd_hour)
+    add(RAISED, "us-east-1c", 5.0, when="2026-12-01T00:00:00.000Z")  # superseded below
+    for zone, price in SPOT_RAISED.items():
+        add(RAISED, zone, price)
+    add(RAISED, "us-east-1-atl-2a", 1.0)  # a Local Zone
+    add(RAISED, "us-east-1d", 2.0, os="Windows")
+    for zone, price in NEW_SPOT.items():
+        add(NEW, zone, price)
+    return items
 
 
 def _product(instance_type: str, region: str, usd: float) -> str:
@@ -113,6 +156,8 @@ class _Front(BaseHTTPRequestHandler):
     prices: ClassVar[dict[tuple[str, str], float]] = {}
     failing: ClassVar[set[str]] = set()
     pricing_calls: ClassVar[list[dict[str, str]]] = []
+    spot: ClassVar[dict[str, list[dict[str, str]]]] = {}
+    spot_calls: ClassVar[list[dict[str, list[str]]]] = []
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -132,6 +177,10 @@ class _Front(BaseHTTPRequestHandler):
                 b"this operation.</Message></Error></Errors><RequestID>1</RequestID></Response>",
                 "text/xml",
             )
+            return
+        form = urllib.parse.parse_qs(body.decode())
+        if form.get("Action") == ["DescribeSpotPriceHistory"]:
+            self._spot(form, scope.group(1) if scope else "")
             return
         request = urllib.request.Request(
             self.upstream + self.path,
@@ -165,6 +214,32 @@ class _Front(BaseHTTPRequestHandler):
         document = {"FormatVersion": "aws_v1", "PriceList": items}
         self._send(200, json.dumps(document).encode(), "application/x-amz-json-1.1")
 
+    def _spot(self, form: dict[str, list[str]], region: str) -> None:
+        type(self).spot_calls.append(form)
+        kinds = {v[0] for k, v in form.items() if k.startswith("InstanceType.")}
+        systems = {v[0] for k, v in form.items() if k.startswith("ProductDescription.")}
+        found = [
+            item
+            for kind in sorted(kinds)
+            for item in (self.spot.get(kind, []) if region == REGION else [])
+            if not systems or item["productDescription"] in systems
+        ]
+        start = int((form.get("NextToken") or ["0"])[0])
+        page = found[start : start + SPOT_PAGE]
+        rows = "".join(
+            "<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in item.items()) + "</item>"
+            for item in page
+        )
+        token = str(start + SPOT_PAGE) if start + SPOT_PAGE < len(found) else ""
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<DescribeSpotPriceHistoryResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+            f"<requestId>spot-{start}</requestId><spotPriceHistorySet>{rows}"
+            f"</spotPriceHistorySet><nextToken>{token}</nextToken>"
+            "</DescribeSpotPriceHistoryResponse>"
+        )
+        self._send(200, body.encode(), "text/xml;charset=UTF-8")
+
     def _send(self, status: int, body: bytes, kind: str) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
@@ -192,7 +267,14 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[type[_Front]]:
             handler: type[_Front] = type(
                 "Front",
                 (_Front,),
-                {"upstream": moto.url, "prices": _prices(), "failing": set(), "pricing_calls": []},
+                {
+                    "upstream": moto.url,
+                    "prices": _prices(),
+                    "failing": set(),
+                    "pricing_calls": [],
+                    "spot": _spot_items(),
+                    "spot_calls": [],
+                },
             )
             server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
             thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -261,6 +343,56 @@ def test_refresh_rebuilds_the_region_and_prints_the_diff(front: Any, tmp_path: P
     assert header[-1].startswith("refreshed: ") and "DescribeInstanceTypes" in header[-1]
     assert not list(tmp_path.glob(".*.tmp"))
     assert all(c["regionCode"] == REGION for c in front.pricing_calls)
+    # The refreshed region's prices carry the refresh's date; the CPU rows kept their old one.
+    day = header[-1].split()[1]
+    assert catalog.price_info(CLOUD, RAISED, REGION)[0] == day
+    assert "GetProducts" in catalog.price_info(CLOUD, RAISED, REGION)[1]
+    assert catalog.price_info(CLOUD, RAISED, "eu-west-1") == old.price_info(CLOUD, RAISED)
+    assert catalog.price_info(CLOUD, cpu[0].instance_type, REGION) == old.price_info(
+        CLOUD, cpu[0].instance_type, REGION
+    )
+
+
+def test_refresh_rebuilds_the_region_spot_rows(front: Any, tmp_path: Path) -> None:
+    front.spot_calls.clear()
+    code, lines = _run(
+        ["--cloud", CLOUD, "--region", REGION, "--out", str(tmp_path),
+         "--endpoint", f"aws={front.url}"]
+    )  # fmt: skip
+    assert code == 0
+    catalog, old = Catalog.from_directory(tmp_path, [CLOUD]), default_catalog()
+    # Newest item per standard zone; the Local Zone, Windows and superseded items are ignored.
+    assert catalog.spot(CLOUD, RAISED, REGION) == SpotPrice(30.0, 70.0, 3)
+    assert catalog.spot(CLOUD, NEW, REGION) == SpotPrice(8.25, 9.5, 2)
+    assert catalog.spot(CLOUD, NUDGED, REGION) is None  # no spot price now: the row goes
+    assert catalog.spot(CLOUD, NOT_OFFERED, REGION) is None
+    kept = catalog.spot(CLOUD, "g6e.48xlarge", REGION)
+    before = old.spot(CLOUD, "g6e.48xlarge", REGION)
+    assert kept is not None and before is not None and kept.zones == 2
+    assert (kept.min_usd_hour, kept.max_usd_hour) == (before.min_usd_hour, before.max_usd_hour)
+    # Other regions' spot rows are kept as they were.
+    for (cloud, kind, region), spot in old.spot_prices.items():
+        if cloud == CLOUD and region != REGION:
+            assert catalog.spot(CLOUD, kind, region) == spot
+    assert f"+ spot {NEW} {REGION}" in lines
+    assert f"- spot {NUDGED} {REGION}" in lines and f"- spot {NOT_OFFERED} {REGION}" in lines
+    moved = [line for line in lines if line.startswith(f"~ spot {RAISED} {REGION}:")]
+    assert moved == [f"~ spot {RAISED} {REGION}: highest zone price 55.04 -> 70 (+27.2 %)"]
+    summary = [line for line in lines if line.startswith(f"{CLOUD} spot: ")]
+    assert summary == [f"{CLOUD} spot: 1 added, 2 removed, 1 price changes over 5 %"]
+    # Paged: more items than a page, every call for the refreshed region and Linux only.
+    assert len(front.spot_calls) > 1 and any("NextToken" in c for c in front.spot_calls)
+    assert all(
+        {v[0] for k, v in c.items() if k.startswith("ProductDescription.")}
+        == {"Linux/UNIX", "Linux/UNIX (Amazon VPC)"}
+        for c in front.spot_calls
+    )
+    day = catalog.headers[CLOUD][-1].split()[1]
+    assert catalog.spot_info(CLOUD, RAISED, REGION)[0] == day
+    assert "DescribeSpotPriceHistory" in catalog.spot_info(CLOUD, RAISED, REGION)[1]
+    assert catalog.spot_info(CLOUD, RAISED, "eu-west-1") == old.spot_info(CLOUD, RAISED)
+    spot_header = catalog.spot_headers[CLOUD]
+    assert spot_header[-1].startswith("refreshed: ") and "spot rows" in spot_header[-1]
 
 
 def test_a_failing_region_writes_nothing_and_names_it(front: Any, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import tools.endpoints.azure as azure_endpoint
-from infra.catalog import Catalog, Offer, default_catalog
+from infra.catalog import Catalog, Offer, SpotPrice, default_catalog
 from infra.catalog.refresh_cli import configure
 from infra.errors import CatalogError
 from tools.endpoints.azure import AzureEndpoint
@@ -24,6 +24,8 @@ RESTRICTED = ("Standard_NC24ads_A100_v4", "eastus")  # Location restriction: not
 RAISED = ("Standard_ND96isr_H100_v5", "eastus")
 NUDGED = ("Standard_NC48ads_A100_v4", "eastus")
 PARTIAL = ("Standard_NV6ads_A10_v5", "eastus")  # 1/6 GPU: SKUs give no fraction
+NO_SPOT = ("Standard_NC96ads_A100_v4", "eastus")  # no Spot meter: its spot row goes
+SPOT = 20.5  # RAISED's Spot meter (azure_spot.csv has no row for it: one is added)
 
 
 def _rows() -> list[Offer]:
@@ -61,14 +63,17 @@ def _seed() -> dict[str, Any]:
             price = round(price * 1.25, 4)
         if (row.instance_type, row.region) == NUDGED:
             price = round(price * 0.99, 4)
-        prices.append(
-            {
-                "cloud": CLOUD,
-                "region": row.region,
-                "instance_type": row.instance_type,
-                "price": price,
-            }
-        )
+        entry: dict[str, Any] = {
+            "cloud": CLOUD,
+            "region": row.region,
+            "instance_type": row.instance_type,
+            "price": price,
+        }
+        if (row.instance_type, row.region) == NO_SPOT:
+            entry["spot"] = None
+        if (row.instance_type, row.region) == RAISED:
+            entry["spot"] = SPOT
+        prices.append(entry)
     return {"offers": offers, "prices": prices}
 
 
@@ -125,6 +130,22 @@ def test_refresh_reads_skus_and_retail_prices(endpoint: AzureEndpoint, tmp_path:
     assert catalog.find(cloud=CLOUD, region="japaneast") == old.find(
         cloud=CLOUD, region="japaneast"
     )
+    # Spot: the Linux Spot meter (not Windows Spot, x 1.5), one price per region.
+    assert catalog.spot(CLOUD, *RAISED) == SpotPrice(SPOT, SPOT, None)
+    assert catalog.spot(CLOUD, *NUDGED) == SpotPrice(
+        *[round(nudged.price_usd_hour * 0.2, 4)] * 2, None
+    )
+    assert catalog.spot(CLOUD, *NO_SPOT) is None and old.spot(CLOUD, *NO_SPOT) is not None
+    assert catalog.spot(CLOUD, *ADDED) is not None
+    assert f"+ spot {RAISED[0]} {RAISED[1]}" in lines
+    assert f"- spot {NO_SPOT[0]} {NO_SPOT[1]}" in lines
+    for (cloud, kind, region), spot in old.spot_prices.items():
+        if cloud == CLOUD and region not in REGIONS:
+            assert catalog.spot(CLOUD, kind, region) == spot
+    day = catalog.headers[CLOUD][-1].split()[1]
+    assert catalog.spot_info(CLOUD, RAISED[0], RAISED[1])[0] == day
+    assert catalog.price_info(CLOUD, RAISED[0], RAISED[1])[0] == day
+    assert catalog.price_info(CLOUD, RAISED[0], "japaneast") == old.price_info(CLOUD, RAISED[0])
     calls = endpoint.calls()
     assert calls["GET ResourceSkus_List"] >= len(REGIONS)
     sizes = len([o for o in catalog.find(cloud=CLOUD) if o.region in REGIONS and o.gpu])

@@ -25,7 +25,13 @@ APIs document, so the adapter (``infra/clouds/alicloud/drill.py``) runs unchange
   (``InstanceTypes.InstanceType[]``: ``InstanceTypeId``, ``InstanceTypeFamily``, ``CpuCoreCount``,
   ``MemorySize``, ``GPUAmount``, ``GPUSpec``, ``GPUMemorySize``, ``EriQuantity``; paged by
   ``MaxResults``/``NextToken``) and DescribePrice (``ResourceType=instance``, ``InstanceType``:
-  ``PriceInfo.Price`` with ``OriginalPrice``, ``DiscountPrice``, ``TradePrice``, ``Currency``).
+  ``PriceInfo.Price`` with ``OriginalPrice``, ``DiscountPrice``, ``TradePrice``, ``Currency``)
+  and DescribeSpotPriceHistory (``RegionId``, ``NetworkType`` and ``InstanceType`` required,
+  ``OSType``, ``ZoneId``, ``Offset``: ``Currency``, ``NextOffset`` while more rows follow, and
+  ``SpotPrices.SpotPriceType[]`` with ``ZoneId``, ``InstanceType``, ``IoOptimized``,
+  ``NetworkType``, ``Timestamp``, ``SpotPrice``, ``OriginPrice``; each zone's current price and
+  the one of an hour before, oldest first, ``SPOT_PAGE`` rows a page).
+  https://help.aliyun.com/document_detail/60400.html (DescribeSpotPriceHistory)
   https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstancetypes
   https://help.aliyun.com/document_detail/107829.html (DescribePrice)
   https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeavailableresource
@@ -56,7 +62,8 @@ constructor or with ``POST /_infra/seed``. Offers may carry ``"stock"``: a Statu
 zone or a ``{zone: StatusCategory}`` map (default WithStock), and the specs DescribeInstanceTypes
 answers (``vcpus``, ``memory_gib``, ``gpu_spec``, ``gpus``, ``gpu_memory_gib``, ``eri``,
 ``family``); ``prices`` entries (``region``, ``instance_type``, ``price``, ``currency`` default
-USD) feed DescribePrice. Test seams: ``GET /_infra/calls``
+USD; ``spot``: a price for every zone of the offer or a ``{zone: price}`` map, Linux, for
+DescribeSpotPriceHistory, which answers no rows without it) feed DescribePrice. Test seams: ``GET /_infra/calls``
 (request counts by ``"<METHOD> <Operation>"``), ``DELETE /_infra/calls``, ``POST /_infra/fail``
 (``{"operation", "status", "code", "message", "count"}``: the next calls of that operation fail).
 
@@ -97,8 +104,11 @@ ECS_ACTIONS = (
     "DescribeAccountAttributes",
     "DescribeInstanceTypes",
     "DescribePrice",
+    "DescribeSpotPriceHistory",
 )
 TYPES_PAGE = 100  # DescribeInstanceTypes' largest MaxResults
+SPOT_PAGE = 3  # DescribeSpotPriceHistory rows a page here, so clients follow NextOffset
+SPOT_NOW = "2026-12-03T11:00:00Z"  # the "current" price's Timestamp (the older row is 10:00)
 ALIDNS_ACTIONS = (
     "DescribeDnsGtmInstances",
     "DescribeDnsGtmAccessStrategies",
@@ -208,6 +218,19 @@ class _State:
             for p in seed.get("prices", ())
             if p.get("cloud", "alicloud") == "alicloud"
         }
+        # (region, type) -> {zone: Linux spot price}
+        self.spot: dict[tuple[str, str], dict[str, float]] = {}
+        for p in seed.get("prices", ()):
+            if p.get("cloud", "alicloud") != "alicloud" or p.get("spot") is None:
+                continue
+            key = (str(p["region"]), str(p["instance_type"]))
+            spot = p["spot"]
+            zones = self.offers.get(key, {}).get("zones", [])
+            self.spot[key] = (
+                {str(z): float(v) for z, v in spot.items()}
+                if isinstance(spot, Mapping)
+                else dict.fromkeys(zones, float(spot))
+            )
         self.quotas: dict[str, dict[str, int]] = {}
         for quota in seed.get("quotas", ()):
             if quota.get("cloud", "alicloud") != "alicloud":
@@ -469,6 +492,8 @@ class AlicloudEndpoint(LocalEndpoint[_State]):
             return self._instance_types(state, params)
         if operation == "DescribePrice":
             return self._price(state, params)
+        if operation == "DescribeSpotPriceHistory":
+            return self._spot_history(state, params)
         return self._gtm(state, operation, params)
 
     # -- CS ----------------------------------------------------------------------------------
@@ -725,6 +750,42 @@ class AlicloudEndpoint(LocalEndpoint[_State]):
                 "Rules": {"Rule": []},
             }
         }
+
+    def _spot_history(self, state: _State, params: Mapping[str, str]) -> Any:
+        for name in ("RegionId", "NetworkType", "InstanceType"):
+            if not params.get(name):
+                raise ApiError(400, f"Missing{name}", f"{name} is mandatory for this action.")
+        if params["NetworkType"] not in ("vpc", "classic"):
+            raise ApiError(400, "InvalidNetworkType", "NetworkType must be vpc or classic")
+        region, kind = params["RegionId"], params["InstanceType"]
+        windows = params.get("OSType", "linux") == "windows"
+        rows = []
+        origin = state.prices.get((region, kind), (0.0, "USD"))[0]
+        zones = state.spot.get((region, kind), {})
+        for zone, price in sorted(zones.items()):
+            if params.get("ZoneId") not in (None, "", zone):
+                continue
+            factor = 1.5 if windows else 1.0
+            for stamp, value in (("2026-12-03T10:00:00Z", price * 2), (SPOT_NOW, price)):
+                rows.append(
+                    {
+                        "ZoneId": zone,
+                        "InstanceType": kind,
+                        "IoOptimized": "optimized",
+                        "NetworkType": params["NetworkType"],
+                        "Timestamp": stamp,
+                        "SpotPrice": round(value * factor, 4),
+                        "OriginPrice": round(origin * factor, 4),
+                    }
+                )
+        start = _int(params.get("Offset") or None, "Offset", 0)
+        answer: dict[str, Any] = {
+            "Currency": "USD",
+            "SpotPrices": {"SpotPriceType": rows[start : start + SPOT_PAGE]},
+        }
+        if start + SPOT_PAGE < len(rows):
+            answer["NextOffset"] = start + SPOT_PAGE
+        return answer
 
     def _attributes(self, state: _State, params: Mapping[str, str]) -> Any:
         region = params.get("RegionId")

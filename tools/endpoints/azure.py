@@ -41,9 +41,9 @@ the installed SDKs send (others answer 400 ``InvalidApiVersionParameter``, none 
   ``serviceName``, ``armRegionName``, ``armSkuName``, ``priceType``...), ``currencyCode`` and
   ``$skip``; answers ``{"BillingCurrency", "CustomerEntityId", "CustomerEntityType", "Items",
   "NextPageLink", "Count"}`` with ``RETAIL_PAGE`` items a page. Each seeded price gives the size's
-  three pay-as-you-go meters in the region: Linux (``productName`` "Virtual Machines <series>
-  Series"), Windows (``... Series Windows``, price x 1.5) and Spot (``skuName`` "<size> Spot",
-  price x 0.2), so a client has to pick the Linux one.
+  pay-as-you-go meters in the region: Linux (``productName`` "Virtual Machines <series>
+  Series"), Windows (``... Series Windows``, price x 1.5), Spot (``skuName`` "<size> Spot",
+  price x 0.2 unless the seed says) and Windows Spot (Spot x 1.5), so a client has to pick.
   https://learn.microsoft.com/rest/api/cost-management/retail-prices/azure-retail-prices
 
 Errors are ARM's ``{"error": {"code", "message"}}``; unknown paths 404 ``NotFound``. Requests
@@ -67,7 +67,8 @@ restriction, ``restricted_zones`` for Zone restrictions) and quotas (by ``family
 ``instance_type``; a ``"family": "cores"`` entry sets the regional total, which is otherwise the
 sum of the families). Offers may also carry ``gpus``, ``memory_gib`` and ``rdma`` (true: the
 SKU's ``GPUs``, ``MemoryGB`` and ``RdmaEnabled`` capabilities); ``prices`` entries
-(``region``, ``instance_type``, ``price`` in USD/hour) feed the Retail Prices API. Test seams: ``GET /_infra/calls`` (request counts by ``"<METHOD>
+(``region``, ``instance_type``, ``price`` in USD/hour; ``spot``: the Spot meter's price, default
+``price`` x 0.2, null for no Spot meter) feed the Retail Prices API. Test seams: ``GET /_infra/calls`` (request counts by ``"<METHOD>
 <OperationId>"``), ``DELETE /_infra/calls``, ``POST /_infra/fail`` (``{"operation", "status",
 "code", "message", "count"}``: the next calls of that operation fail).
 
@@ -305,6 +306,14 @@ class _State:
             (str(p["region"]).lower(), str(p["instance_type"])): float(p["price"])
             for p in mine("prices")
         }
+        # The Spot meter's price where the seed sets one (None: the size has no Spot meter).
+        self.spot_prices: dict[tuple[str, str], float | None] = {
+            (str(p["region"]).lower(), str(p["instance_type"])): (
+                None if p["spot"] is None else float(p["spot"])
+            )
+            for p in mine("prices")
+            if "spot" in p
+        }
 
         # Quotas: region -> family (lower) -> [family, limit, used].
         self.quotas: dict[str, dict[str, list[Any]]] = {}
@@ -437,7 +446,13 @@ class AzureEndpoint(LocalEndpoint[_State]):
             items = [
                 item
                 for (region, size), price in sorted(self._state.prices.items())
-                for item in _retail_items(region, size, price, currency)
+                for item in _retail_items(
+                    region,
+                    size,
+                    price,
+                    currency,
+                    self._state.spot_prices.get((region, size), round(price * 0.2, 4)),
+                )
                 if all(str(item.get(_RETAIL_FIELDS.get(k, k))) == v for k, v in terms.items())
             ]
         raw_skip = params.get("$skip") or "0"
@@ -966,8 +981,11 @@ def _odata_terms(text: str) -> dict[str, str]:
     return terms
 
 
-def _retail_items(region: str, size: str, price: float, currency: str) -> list[dict[str, Any]]:
-    """The size's Linux, Windows and Spot pay-as-you-go meters, in the API's item shape."""
+def _retail_items(
+    region: str, size: str, price: float, currency: str, spot: float | None
+) -> list[dict[str, Any]]:
+    """The size's Linux, Windows and (unless ``spot`` is None) Spot pay-as-you-go meters, in
+    the API's item shape."""
     short = size.removeprefix("Standard_").replace("_", " ")
     series = re.sub(r"^([A-Z]+)\d+", r"\1", size.removeprefix("Standard_")).replace("_", " ")
     common = {
@@ -984,16 +1002,15 @@ def _retail_items(region: str, size: str, price: float, currency: str) -> list[d
         "isPrimaryMeterRegion": True,
         "armSkuName": size,
     }
-    meters = (
+    meters = [
         (short, short, f"Virtual Machines {series} Series", price),
         (short, short, f"Virtual Machines {series} Series Windows", round(price * 1.5, 4)),
-        (
-            f"{short} Spot",
-            f"{short} Spot",
-            f"Virtual Machines {series} Series",
-            round(price * 0.2, 4),
-        ),
-    )
+    ]
+    if spot is not None:
+        spot_sku = f"{short} Spot"
+        meters.append((spot_sku, spot_sku, f"Virtual Machines {series} Series", spot))
+        windows = f"Virtual Machines {series} Series Windows"
+        meters.append((spot_sku, spot_sku, windows, round(spot * 1.5, 4)))
     return [
         {
             **common,

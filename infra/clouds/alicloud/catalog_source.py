@@ -18,6 +18,13 @@ ECS API 2014-05-26, RPC) and the SDK's default credential chain.
   an answer in another currency (a China-site account answers CNY) fails the region rather than
   mixing currencies.
 
+- ``DescribeSpotPriceHistory`` (``NetworkType=vpc``, ``InstanceType``, ``OSType=linux``; the
+  default window, the three hours before now; paged by ``Offset``/``NextOffset``;
+  https://help.aliyun.com/document_detail/60400.html): ``SpotPrices.SpotPriceType[]`` with
+  ``ZoneId``, ``Timestamp``, ``SpotPrice`` and the answer's ``Currency``. Each zone's newest row
+  is its current price; the type's spot row is the lowest and highest over the zones and their
+  count. USD only, as for DescribePrice.
+
 ``rdma`` is ``erdma`` when ``EriQuantity`` > 0; its Gbit/s is not in these answers, so a type the
 current alicloud.csv knows keeps its figure and a new one gets 0. The client is the drill's
 (``AlicloudDrill``: ``--endpoint alicloud=URL`` sends the calls there).
@@ -31,11 +38,11 @@ from typing import Any
 
 from alibabacloud_ecs20140526 import models as ecs_models  # type: ignore[import-untyped]
 
-from infra.catalog.refresh import FetchedOffer, RegionError, canonical_gpu
+from infra.catalog.refresh import FetchedOffer, FetchedSpot, RegionError, canonical_gpu
 from infra.clouds.alicloud.drill import CLOUD, AlicloudDrill, _body, _call_error, _runtime
 from infra.drill.api import Call
 
-__all__ = ["SOURCES", "boot_minutes_estimate", "family", "fetch_region"]
+__all__ = ["SOURCES", "SPOT_SOURCES", "boot_minutes_estimate", "family", "fetch_region"]
 
 PAGE = 100  # DescribeInstanceTypes' largest MaxResults since 2023-11-15
 MAX_PAGES = 100
@@ -45,6 +52,10 @@ SOURCES = (
     "GPUMemorySize, EriQuantity)",
     "ECS DescribeAvailableResource (InstanceType, PostPaid)",
     "ECS DescribePrice (instance, Hour, pay-as-you-go OriginalPrice in USD)",
+)
+SPOT_SOURCES = (
+    "ECS DescribeSpotPriceHistory (vpc, linux, the last three hours: each zone's newest SpotPrice "
+    "in USD)",
 )
 
 
@@ -79,7 +90,9 @@ def fetch_region(
             if gpus <= 0 or name not in sold or (families and kind not in families):
                 continue
             operation = "DescribePrice"
-            offers.append(_offer(region, info, _price(ecs, region, name)))
+            price = _price(ecs, region, name)
+            operation = "DescribeSpotPriceHistory"
+            offers.append(_offer(region, info, price, _spot(ecs, region, name)))
             operation = "DescribeInstanceTypes"
         return tuple(offers)
     except RegionError:
@@ -119,7 +132,9 @@ def _instance_types(ecs: Any) -> Iterator[Mapping[str, Any]]:
     raise ValueError(f"DescribeInstanceTypes: more than {MAX_PAGES} pages")
 
 
-def _offer(region: str, info: Mapping[str, Any], price: float | None) -> FetchedOffer:
+def _offer(
+    region: str, info: Mapping[str, Any], price: float | None, spot: FetchedSpot | None
+) -> FetchedOffer:
     memory = float(info.get("GPUMemorySize") or 0)
     eri = int(info.get("EriQuantity") or 0)
     return FetchedOffer(
@@ -133,6 +148,7 @@ def _offer(region: str, info: Mapping[str, Any], price: float | None) -> Fetched
         rdma="erdma" if eri > 0 else "none",
         rdma_gbps=None if eri > 0 else 0,
         price_usd_hour=price,
+        spot=spot,
     )
 
 
@@ -152,6 +168,41 @@ def _price(ecs: Any, region: str, instance_type: str) -> float | None:
             "catalog is in USD (use an international-site account)",
         )
     return float(price["OriginalPrice"])
+
+
+def _spot(ecs: Any, region: str, instance_type: str) -> FetchedSpot | None:
+    """The type's current Linux spot price per zone, as (lowest, highest, zones); None when the
+    history has no row for it."""
+    newest: dict[str, tuple[str, float]] = {}
+    offset: int | None = None
+    for _ in range(MAX_PAGES):
+        request = ecs_models.DescribeSpotPriceHistoryRequest(
+            region_id=region,
+            network_type="vpc",
+            instance_type=instance_type,
+            ostype="linux",
+            offset=offset,
+        )
+        body = _body(ecs.describe_spot_price_history_with_options(request, _runtime()))
+        rows = _list(body.get("SpotPrices"), "SpotPriceType")
+        if rows and str(body.get("Currency") or "") != "USD":
+            raise RegionError(
+                region,
+                f"DescribeSpotPriceHistory answers in {body.get('Currency') or 'no currency'} "
+                f"for {instance_type}; the catalog is in USD (use an international-site account)",
+            )
+        for row in rows:
+            zone, stamp = str(row["ZoneId"]), str(row["Timestamp"])
+            if zone not in newest or stamp >= newest[zone][0]:
+                newest[zone] = (stamp, float(row["SpotPrice"]))
+        following = int(body.get("NextOffset") or 0)
+        if not rows or following <= (offset or 0):
+            break
+        offset = following
+    else:
+        raise ValueError(f"DescribeSpotPriceHistory: more than {MAX_PAGES} pages")
+    prices = [price for _, price in newest.values()]
+    return FetchedSpot(min(prices), max(prices), len(prices)) if prices else None
 
 
 def _list(container: Any, key: str) -> list[Mapping[str, Any]]:

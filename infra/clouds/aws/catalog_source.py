@@ -19,6 +19,16 @@ on-demand Linux price, read with boto3 and its usual credential chain.
   attribute names as in a GetProducts answer: ``capacitystatus``, ``tenancy``, ``operatingSystem``,
   ``preInstalledSw``, ``licenseModel``).
 
+- EC2 ``DescribeSpotPriceHistory`` (paginated; ``InstanceTypes`` = the GPU types found,
+  ``ProductDescriptions`` ``Linux/UNIX`` and ``Linux/UNIX (Amazon VPC)``, ``StartTime`` =
+  ``EndTime`` = now): "it also returns the last price change before the start time, which is the
+  effective price as of the start time" (EC2 API reference, DescribeSpotPriceHistory), so each
+  zone's newest item (``SpotPriceHistory[].Timestamp``) is its current price
+  (``SpotPrice``, a string; ``AvailabilityZone``). Only the region's standard zones count
+  (``<region><letter>``, e.g. ``us-east-1a``): Local Zones (``us-east-1-atl-2a``) are not where
+  infra's node groups run (aws_zones.csv). A type's spot row is the lowest and highest over
+  those zones and their count, as aws_spot.csv records.
+
 ``rdma_gbps`` of an EFA type is the sum of its network cards' peak bandwidth, the figure the
 current aws.csv records (p5.48xlarge: 32 cards x 100 Gbit/s = 3200). ``--endpoint aws=URL``
 sends EC2 and Price List calls to that URL, as the drill does.
@@ -26,8 +36,11 @@ sends EC2 and Price List calls to that URL, as the drill does.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -35,9 +48,9 @@ import boto3  # type: ignore[import-untyped]
 from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
-from infra.catalog.refresh import FetchedOffer, RegionError, canonical_gpu
+from infra.catalog.refresh import FetchedOffer, FetchedSpot, RegionError, canonical_gpu
 
-__all__ = ["SOURCES", "boot_minutes_estimate", "family", "fetch_region"]
+__all__ = ["SOURCES", "SPOT_SOURCES", "boot_minutes_estimate", "family", "fetch_region"]
 
 PRICING_REGION = "us-east-1"  # the Price List API's endpoint region
 SOURCES = (
@@ -45,6 +58,11 @@ SOURCES = (
     "(GpuInfo, VCpuInfo, MemoryInfo, NetworkInfo.EfaSupported/NetworkCards)",
     "AWS Price List GetProducts (AmazonEC2, on-demand, Linux, Shared tenancy, us-east-1 endpoint)",
 )
+SPOT_SOURCES = (
+    "EC2 DescribeSpotPriceHistory (Linux/UNIX, StartTime = EndTime = the refresh time: each "
+    "zone's current spot price; standard zones only)",
+)
+LINUX_SPOT = ("Linux/UNIX", "Linux/UNIX (Amazon VPC)")
 _PRICE_FILTERS = (
     ("operatingSystem", "Linux"),
     ("tenancy", "Shared"),
@@ -89,7 +107,8 @@ def fetch_region(
             if name not in offered or not (info.get("GpuInfo") or {}).get("Gpus"):
                 continue
             offers.append(_offer(region, info, _price(pricing, name, region)))
-        return tuple(offers)
+        spot = _spot_prices(ec2, region, [o.instance_type for o in offers])
+        return tuple(dataclasses.replace(o, spot=spot.get(o.instance_type)) for o in offers)
     except (ClientError, BotoCoreError) as exc:
         raise RegionError(region, _message(exc)) from None
     except (KeyError, TypeError, ValueError) as exc:
@@ -134,6 +153,36 @@ def _offer(region: str, info: Mapping[str, Any], price: float | None) -> Fetched
         rdma_gbps=int(bandwidth) if efa else 0,
         price_usd_hour=price,
     )
+
+
+def _spot_prices(ec2: Any, region: str, types: Sequence[str]) -> dict[str, FetchedSpot]:
+    """Each type's current spot price over the region's standard zones (none: no spot row)."""
+    if not types:
+        return {}
+    now = dt.datetime.now(dt.UTC)
+    newest: dict[tuple[str, str], tuple[dt.datetime, float]] = {}
+    zone = re.compile(re.escape(region) + "[a-z]")
+    pages = ec2.get_paginator("describe_spot_price_history").paginate(
+        InstanceTypes=sorted(set(types)),
+        ProductDescriptions=list(LINUX_SPOT),
+        StartTime=now,
+        EndTime=now,
+    )
+    for page in pages:
+        for item in page.get("SpotPriceHistory", []):
+            where = str(item.get("AvailabilityZone", ""))
+            if item.get("ProductDescription") not in LINUX_SPOT or not zone.fullmatch(where):
+                continue
+            key = (str(item["InstanceType"]), where)
+            stamp = item["Timestamp"]
+            if key not in newest or stamp >= newest[key][0]:
+                newest[key] = (stamp, float(item["SpotPrice"]))
+    by_type: dict[str, list[float]] = {}
+    for (kind, _), (_, price) in sorted(newest.items()):
+        by_type.setdefault(kind, []).append(price)
+    return {
+        kind: FetchedSpot(min(prices), max(prices), len(prices)) for kind, prices in by_type.items()
+    }
 
 
 def _price(pricing: Any, instance_type: str, region: str) -> float | None:

@@ -18,7 +18,10 @@ Retail Prices API.
   pay-as-you-go price is the ``Consumption`` item in USD whose ``productName`` does not end in
   "Windows" and whose ``skuName``/``meterName`` say neither "Spot" nor "Low Priority", per hour:
   the selection Azure/karpenter-provider-azure's price generator makes (cited in azure.csv's
-  header). ``--endpoint azure=URL`` sends these to ``URL/api/retail/prices`` too.
+  header). The spot price is the same answer's Linux ``Consumption`` item whose ``skuName``
+  ends in " Spot" (a Spot meter: ``skuName``/``meterName`` "<size> Spot", the ``productName``
+  of the Linux meter), the newest by ``effectiveStartDate``; Azure prices spot per region, not
+  per zone. ``--endpoint azure=URL`` sends these to ``URL/api/retail/prices`` too.
 
 Resource SKUs name no GPU model or GPU memory: those (and ``rdma_gbps``) come from the size's row
 in the current azure.csv; a GPU size the file does not know is reported and left out. Partial-GPU
@@ -34,11 +37,11 @@ from typing import Any
 import requests
 from azure.core.exceptions import AzureError
 
-from infra.catalog.refresh import FetchedOffer, RegionError
+from infra.catalog.refresh import FetchedOffer, FetchedSpot, RegionError
 from infra.clouds.azure.drill import AzureDrill
 from infra.drill.api import CallError, is_loopback
 
-__all__ = ["RETAIL_PRICES", "SOURCES", "boot_minutes_estimate", "fetch_region"]
+__all__ = ["RETAIL_PRICES", "SOURCES", "SPOT_SOURCES", "boot_minutes_estimate", "fetch_region"]
 
 RETAIL_PRICES = "https://prices.azure.com/api/retail/prices"
 TIMEOUT_S = 30
@@ -48,6 +51,10 @@ SOURCES = (
     "RdmaEnabled, Location restrictions)",
     "Azure Retail Prices API (prices.azure.com/api/retail/prices, priceType Consumption, USD, "
     "Linux, not Spot/Low Priority)",
+)
+SPOT_SOURCES = (
+    "Azure Retail Prices API (prices.azure.com/api/retail/prices, priceType Consumption, USD, "
+    "Linux, the Spot meter: one price per region)",
 )
 
 
@@ -76,7 +83,8 @@ def fetch_region(
             in_scope = sku.get("family") in families if families else gpus > 0
             if not in_scope or _restricted(sku, region) or not (gpus or name in known_types):
                 continue
-            offers.append(_offer(region, name, caps, gpus, _price(session, base, region, name)))
+            price, spot = _prices(session, base, region, name)
+            offers.append(_offer(region, name, caps, gpus, price, spot))
         return tuple(offers)
     except (AzureError, CallError, requests.RequestException) as exc:
         raise RegionError(region, _message(exc)) from None
@@ -115,7 +123,12 @@ def _restricted(sku: Mapping[str, Any], region: str) -> bool:
 
 
 def _offer(
-    region: str, name: str, caps: Mapping[str, str], gpus: int, price: float | None
+    region: str,
+    name: str,
+    caps: Mapping[str, str],
+    gpus: int,
+    price: float | None,
+    spot: float | None,
 ) -> FetchedOffer:
     return FetchedOffer(
         instance_type=name,
@@ -128,22 +141,28 @@ def _offer(
         rdma="infiniband" if caps.get("rdmaenabled", "").lower() == "true" else "none",
         rdma_gbps=None if caps.get("rdmaenabled", "").lower() == "true" else 0,
         price_usd_hour=price,
+        spot=None if spot is None else FetchedSpot(spot, spot, None),
     )
 
 
-def _price(session: requests.Session, base: str, region: str, size: str) -> float | None:
+def _prices(
+    session: requests.Session, base: str, region: str, size: str
+) -> tuple[float | None, float | None]:
+    """The size's Linux pay-as-you-go price and its Linux Spot price (None: no such meter)."""
     odata = (
         f"serviceName eq 'Virtual Machines' and armRegionName eq '{region}' and "
         f"armSkuName eq '{size}' and priceType eq 'Consumption'"
     )
-    prices = {
-        float(item["retailPrice"])
-        for item in _items(session, base, {"$filter": odata, "currencyCode": "'USD'"})
-        if _linux_on_demand(item)
-    }
+    items = list(_items(session, base, {"$filter": odata, "currencyCode": "'USD'"}))
+    prices = {float(item["retailPrice"]) for item in items if _linux_on_demand(item)}
     if len(prices) > 1:
         raise RegionError(region, f"Retail Prices gives {len(prices)} Linux prices for {size}")
-    return prices.pop() if prices else None
+    spot = [item for item in items if _linux_spot(item)]
+    newest = max((str(i.get("effectiveStartDate", "")) for i in spot), default="")
+    spots = {float(i["retailPrice"]) for i in spot if i.get("effectiveStartDate", "") == newest}
+    if len(spots) > 1:
+        raise RegionError(region, f"Retail Prices gives {len(spots)} Linux Spot prices for {size}")
+    return (prices.pop() if prices else None), (spots.pop() if spots else None)
 
 
 def _items(session: requests.Session, url: str, params: Mapping[str, str]) -> Iterator[Any]:
@@ -168,6 +187,16 @@ def _linux_on_demand(item: Mapping[str, Any]) -> bool:
         and not str(item.get("productName", "")).endswith("Windows")
         and "Spot" not in words
         and "Low Priority" not in words
+        and str(item.get("unitOfMeasure", "1 Hour")) == "1 Hour"
+    )
+
+
+def _linux_spot(item: Mapping[str, Any]) -> bool:
+    return (
+        item.get("type") == "Consumption"
+        and item.get("currencyCode", "USD") == "USD"
+        and not str(item.get("productName", "")).endswith("Windows")
+        and str(item.get("skuName", "")).endswith(" Spot")
         and str(item.get("unitOfMeasure", "1 Hour")) == "1 Hour"
     )
 
