@@ -137,3 +137,15 @@ def test_infra_catalog_shows_the_refreshed_regions_dates(tmp_path: Path) -> None
     )
     dated = {o["region"] == region: o["price_date"] for o in as_json["offers"] if o["gpu"]}
     assert dated[True] == DAY.isoformat() and dated[False] != DAY.isoformat()
+
+
+def test_shipped_p5_4xlarge_rows_carry_their_own_sources() -> None:
+    catalog = default_catalog()
+    assert catalog.price_info("aws", "p5.4xlarge", "us-east-1")[0] == "2026-07-20"  # Karpenter
+    for region in ("us-east-2", "us-west-2", "ap-northeast-1"):
+        offer = catalog.offer("aws", "p5.4xlarge", region)
+        assert offer is not None and offer.gpu == "H100" and offer.rdma == "efa"
+        when, source = catalog.price_info("aws", "p5.4xlarge", region)
+        assert when.startswith("undated (SkyPilot catalog snapshot commit 00148f2")
+        assert "SkyPilot" in source
+    assert catalog.price_info("aws", "p5.48xlarge", "us-east-2") == catalog.price_info("aws")
