@@ -154,20 +154,10 @@ class SpotDiff:
         return not (self.added or self.removed or self.price_changes)
 
     def lines(self, cloud: str, threshold: float) -> list[str]:
-        out = [f"+ spot {t} {r}" for t, r in self.added]
-        out += [f"- spot {t} {r}" for t, r in self.removed]
-        for change in self.price_changes:
-            pct = change.percent
-            shown = f" ({pct:+.1f} %)" if pct is not None else ""
-            out.append(
-                f"~ spot {change.instance_type} {change.region}: highest zone price "
-                f"{_price_text(change.old)} -> {_price_text(change.new)}{shown}"
-            )
-        out.append(
-            f"{cloud} spot: {len(self.added)} added, {len(self.removed)} removed, "
-            f"{len(self.price_changes)} price changes over {threshold:g} %"
+        out = _change_lines(
+            "spot ", "highest zone price", self.added, self.removed, self.price_changes
         )
-        return out
+        return [*out, _summary(f"{cloud} spot", self, threshold)]
 
 
 @dataclass(frozen=True)
@@ -187,23 +177,38 @@ class Diff:
 
     def lines(self, cloud: str, threshold: float) -> list[str]:
         """The diff as printed: one line per change, then a summary line."""
-        out = [f"+ {t} {r}" for t, r in self.added]
-        out += [f"- {t} {r}" for t, r in self.removed]
-        for change in self.price_changes:
-            pct = change.percent
-            shown = f" ({pct:+.1f} %)" if pct is not None else ""
-            out.append(
-                f"~ {change.instance_type} {change.region}: price "
-                f"{_price_text(change.old)} -> {_price_text(change.new)}{shown}"
-            )
+        out = _change_lines("", "price", self.added, self.removed, self.price_changes)
         if self.spot is not None:
             out += self.spot.lines(cloud, threshold)
         out += [f"! {line}" for line in self.skipped]
+        return [*out, _summary(cloud, self, threshold)]
+
+
+def _change_lines(
+    prefix: str,
+    what: str,
+    added: Iterable[tuple[str, str]],
+    removed: Iterable[tuple[str, str]],
+    changes: Iterable[PriceChange],
+) -> list[str]:
+    """``+``/``-`` lines of the pairs added and removed, ``~`` lines of the prices moved."""
+    out = [f"+ {prefix}{t} {r}" for t, r in added]
+    out += [f"- {prefix}{t} {r}" for t, r in removed]
+    for change in changes:
+        pct = change.percent
+        shown = f" ({pct:+.1f} %)" if pct is not None else ""
         out.append(
-            f"{cloud}: {len(self.added)} added, {len(self.removed)} removed, "
-            f"{len(self.price_changes)} price changes over {threshold:g} %"
+            f"~ {prefix}{change.instance_type} {change.region}: {what} "
+            f"{_price_text(change.old)} -> {_price_text(change.new)}{shown}"
         )
-        return out
+    return out
+
+
+def _summary(name: str, changes: Diff | SpotDiff, threshold: float) -> str:
+    return (
+        f"{name}: {len(changes.added)} added, {len(changes.removed)} removed, "
+        f"{len(changes.price_changes)} price changes over {threshold:g} %"
+    )
 
 
 @dataclass(frozen=True)
@@ -357,23 +362,11 @@ def render_spot(
     header: Sequence[str], rows: Mapping[tuple[str, str], SpotPrice], refreshed: str
 ) -> str:
     """``<cloud>_spot.csv``'s text: header (its ``refreshed:`` line replaced), columns, rows."""
-    lines = [f"# {line}" if line else "#" for line in header]
-    lines = [line for line in lines if not line.startswith(f"# {REFRESHED_PREFIX}")]
-    lines.append(f"# {refreshed}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_SPOT_COLUMNS)
-    for (kind, region), price in sorted(rows.items()):
-        writer.writerow(
-            [
-                kind,
-                region,
-                _number(price.min_usd_hour),
-                _number(price.max_usd_hour),
-                _cell(price.zones),
-            ]
-        )
-    return "\n".join(lines) + "\n" + buffer.getvalue()
+    cells = [
+        [kind, region, _number(p.min_usd_hour), _number(p.max_usd_hour), _cell(p.zones)]
+        for (kind, region), p in sorted(rows.items())
+    ]
+    return _csv_text(header, refreshed, _SPOT_COLUMNS, cells)
 
 
 def diff_spot(
@@ -538,16 +531,24 @@ def diff(old: Iterable[Offer], new: Iterable[Offer], threshold: float) -> Diff:
 
 def render(header: Sequence[str], rows: Iterable[Offer], refreshed: str) -> str:
     """The CSV text: the old header (its ``refreshed:`` line replaced), the column line, rows."""
+    # Each column is the Offer field of the same name, so a column the loader gains is written
+    # as soon as Offer carries it.
+    cells = [[_cell(getattr(o, column)) for column in _OFFER_COLUMNS] for o in rows]
+    return _csv_text(header, refreshed, _OFFER_COLUMNS, cells)
+
+
+def _csv_text(
+    header: Sequence[str], refreshed: str, columns: Sequence[str], rows: Iterable[Sequence[str]]
+) -> str:
+    """``# `` header lines (the old ``refreshed:`` line replaced by ``refreshed``), the column
+    line and the rows."""
     lines = [f"# {line}" if line else "#" for line in header]
     lines = [line for line in lines if not line.startswith(f"# {REFRESHED_PREFIX}")]
     lines.append(f"# {refreshed}")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_OFFER_COLUMNS)
-    for o in rows:
-        # Each column is the Offer field of the same name, so a column the loader gains is
-        # written as soon as Offer carries it.
-        writer.writerow([_cell(getattr(o, column)) for column in _OFFER_COLUMNS])
+    writer.writerow(columns)
+    writer.writerows(rows)
     return "\n".join(lines) + "\n" + buffer.getvalue()
 
 

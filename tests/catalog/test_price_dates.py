@@ -16,6 +16,7 @@ from infra.catalog.refresh import (
     dated_header,
     refresh,
 )
+from tests.catalog.sources import fetched
 from tests.conftest import run_cli
 
 DAY = dt.date(2026, 12, 3)
@@ -74,18 +75,8 @@ class _WithSpot:
     ) -> tuple[FetchedOffer, ...]:
         rows = default_catalog().find(cloud="alicloud", region=region)
         return tuple(
-            FetchedOffer(
-                o.instance_type,
-                o.region,
-                o.gpu,
-                o.gpus,
-                o.gpu_memory_gib,
-                o.vcpus,
-                o.memory_gib,
-                o.rdma,
-                o.rdma_gbps,
-                o.price_usd_hour,
-                None if o.price_usd_hour is None else FetchedSpot(o.price_usd_hour / 2, 4e9, 2),
+            fetched(
+                o, None if o.price_usd_hour is None else FetchedSpot(o.price_usd_hour / 2, 4e9, 2)
             )
             for o in rows
             if o.gpu

@@ -20,6 +20,7 @@ from infra.catalog.refresh import (
     render,
     write_atomically,
 )
+from tests.catalog.sources import fetched
 
 CLOUD = "aws"
 
@@ -119,18 +120,7 @@ class _Dropping:
         self, region: str, known_types: frozenset[str], endpoint: str | None
     ) -> tuple[FetchedOffer, ...]:
         return tuple(
-            FetchedOffer(
-                o.instance_type,
-                o.region,
-                o.gpu,
-                o.gpus,
-                o.gpu_memory_gib,
-                o.vcpus,
-                o.memory_gib,
-                o.rdma,
-                o.rdma_gbps,
-                o.price_usd_hour,
-            )
+            fetched(o)
             for o in default_catalog().find(cloud=CLOUD, region=region)
             if o.gpu and o.instance_type != self.gone
         )
