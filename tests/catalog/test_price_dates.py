@@ -140,3 +140,23 @@ def test_shipped_p5_4xlarge_rows_carry_their_own_sources() -> None:
         assert when.startswith("undated (SkyPilot catalog snapshot commit 00148f2")
         assert "SkyPilot" in source
     assert catalog.price_info("aws", "p5.48xlarge", "us-east-2") == catalog.price_info("aws")
+
+
+def test_infra_cost_dates_a_refreshed_region_and_the_rows_it_kept(tmp_path: Path) -> None:
+    shutil.copytree(data_directory(), tmp_path, dirs_exist_ok=True)
+    refresh("alicloud", regions=["cn-beijing"], out=tmp_path, source=_WithSpot(), today=DAY)
+    shown = run_cli("cost", "stacks/llm_train.py", "--json", catalog_dir=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    pools = {
+        (p["cluster"], p["pool"]): p
+        for stack in json.loads(shown.stdout)["stacks"]
+        for p in stack["pools"]
+    }
+    gpu, system = pools[("ali-bj", "a100")], pools[("ali-bj", "system")]
+    assert (gpu["price_date"], gpu["price_source"]) == (
+        DAY.isoformat(),
+        f"a test price API, read {DAY}",
+    )
+    old = default_catalog().price_info("alicloud", "ecs.g7.2xlarge", "cn-beijing")
+    assert (system["price_date"], system["price_source"]) == old  # a CPU row the refresh kept
+    assert pools[("aws-use1", "system")]["price_date"] == default_catalog().price_info("aws")[0]
