@@ -13,7 +13,7 @@ import io
 import math
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -32,6 +32,8 @@ __all__ = [
     "default_catalog",
     "price_header",
     "price_key",
+    "price_line",
+    "price_lines",
 ]
 
 RDMA_KINDS = ("none", "efa", "infiniband", "erdma")
@@ -204,12 +206,8 @@ class Catalog:
     ) -> tuple[str, ...]:
         """Those of ``regions`` that a ``price_date@...`` line of the cloud's file (of its
         ``<cloud>_spot.csv`` with ``spot``) names: the regions a refresh rebuilt, sorted."""
-        named: set[str] = set()
-        for line in (self.spot_headers if spot else self.headers).get(cloud, ()):
-            key, sep, _ = line.partition(":")
-            parsed = price_key(key) if sep else None
-            if parsed is not None and not parsed[1]:
-                named.update(parsed[2])
+        lines = (self.spot_headers if spot else self.headers).get(cloud, ())
+        named = {r for _, types, places, _ in price_lines(lines) if not types for r in places}
         return tuple(sorted(named & set(regions)))
 
     def spot(self, cloud: str, instance_type: str, region: str) -> SpotPrice | None:
@@ -425,22 +423,35 @@ def price_key(key: str) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
 _PRICE_KEYS = ("price_date", "price_source")
 
 
+PriceLine = tuple[str, tuple[str, ...], tuple[str, ...], str]  # name, types, regions, value
+
+
+def price_line(line: str) -> PriceLine | None:
+    """A header line as a price line (None: it is not one)."""
+    key, sep, value = line.partition(":")
+    parsed = price_key(key) if sep else None
+    return None if parsed is None else (*parsed, value.strip())
+
+
+def price_lines(lines: Iterable[str]) -> Iterator[PriceLine]:
+    """The price lines among header ``lines``."""
+    for line in lines:
+        parsed = price_line(line)
+        if parsed is not None:
+            yield parsed
+
+
 def price_header(
     lines: Iterable[str], instance_type: str | None, region: str | None = None
 ) -> tuple[str, str]:
     """(price_date, price_source) from a data file's header lines (see Catalog.price_info)."""
     best: dict[str, tuple[int, str]] = dict.fromkeys(_PRICE_KEYS, (-1, "unknown"))
-    for line in lines:
-        key, sep, value = line.partition(":")
-        parsed = price_key(key) if sep else None
-        if parsed is None:
-            continue
-        name, types, regions = parsed
+    for name, types, regions, value in price_lines(lines):
         if (types and instance_type not in types) or (regions and region not in regions):
             continue
         rank = 2 * bool(regions) + bool(types)
         if rank >= best[name][0]:
-            best[name] = (rank, value.strip())
+            best[name] = (rank, value)
     return best["price_date"][1], best["price_source"][1]
 
 

@@ -53,7 +53,7 @@ from infra.catalog import (
     Offer,
     SpotPrice,
     price_header,
-    price_key,
+    price_line,
 )
 from infra.errors import CatalogError
 
@@ -263,7 +263,12 @@ def refresh(
     current_dir = data_directory()
     current_path = current_dir / f"{cloud}.csv"
     text = current_path.read_text(encoding="utf-8")
-    current = Catalog._parse([cloud], {f"{cloud}.csv": text})
+    spot_path = current_dir / f"{cloud}_spot.csv"
+    current_spot = spot_path.read_text(encoding="utf-8") if spot_path.is_file() else None
+    current_files = {f"{cloud}.csv": text}
+    if current_spot is not None:
+        current_files[spot_path.name] = current_spot
+    current = Catalog._parse([cloud], current_files)
     header = current.headers[cloud]
     old_rows = current.offers
     wanted = tuple(dict.fromkeys(regions)) or current.regions(cloud)
@@ -287,15 +292,13 @@ def refresh(
     dated = dated_header(header, day, wanted, fetcher.SOURCES[-1], kept)
     document = render(dated, rows, _refreshed_line(day, cloud, wanted, fetcher.SOURCES))
     files = {f"{cloud}.csv": document}
-    spot_path = current_dir / f"{cloud}_spot.csv"
     spot_sources: tuple[str, ...] = getattr(fetcher, "SPOT_SOURCES", ())
     pairs = {(o.instance_type, o.region) for o in rows}
     spot_diff: SpotDiff | None = None
     if spot_sources:
         # Rebuilt: the refreshed regions' spot rows are the APIs' (a type without a spot price
         # there loses its row); the other regions' rows stay if their pair is still a row.
-        spot_text = spot_path.read_text(encoding="utf-8") if spot_path.is_file() else None
-        old_header, old_spot = _parse_spot(cloud, text, spot_text)
+        old_spot = {(t, r): v for (_, t, r), v in current.spot_prices.items()}
         new_spot = {k: v for k, v in old_spot.items() if k[1] not in wanted and k in pairs}
         for item in fetched:
             key = (item.instance_type, item.region)
@@ -306,17 +309,17 @@ def refresh(
                 skipped.append(f"{key[0]} {key[1]}: spot price {item.spot.low!r} not kept")
                 continue
             new_spot[key] = SpotPrice(low, high, item.spot.zones)
-        header_lines = old_header or _new_spot_header(cloud)
+        header_lines = current.spot_headers.get(cloud) or _new_spot_header(cloud)
         files[spot_path.name] = render_spot(
             dated_header(header_lines, day, wanted, spot_sources[0], ()),
             new_spot,
             _refreshed_line(day, cloud, wanted, spot_sources, spot=True),
         )
         spot_diff = diff_spot(old_spot, new_spot, threshold)
-    elif spot_path.is_file():
+    elif current_spot is not None:
         # The spot snapshot (not refreshed) keeps only the rows of pairs the new file still
         # has: every spot row must be a row of <cloud>.csv, or the catalog would not load.
-        pruned, dropped = prune_spot(spot_path.read_text(encoding="utf-8"), pairs)
+        pruned, dropped = prune_spot(current_spot, pairs)
         files[spot_path.name] = pruned
         skipped += [
             f"{t} {r}: spot row dropped, no longer a row of {cloud}.csv" for t, r in dropped
@@ -329,22 +332,10 @@ def refresh(
     # The spot file first (its rows are pairs of both the old and the new <cloud>.csv, or it
     # is written beside the new one); in place, only when it changed. With --out, beside the
     # new file: a whole catalog.
-    current_spot = spot_path.read_text(encoding="utf-8") if spot_path.is_file() else None
     if spot is not None and (out is not None or spot != current_spot):
         write_atomically(directory / spot_path.name, spot)
     write_atomically(directory / f"{cloud}.csv", document)
     return RefreshResult(directory / f"{cloud}.csv", changes, rows)
-
-
-def _parse_spot(
-    cloud: str, text: str, spot_text: str | None
-) -> tuple[tuple[str, ...], dict[tuple[str, str], SpotPrice]]:
-    """The current spot file's header lines and rows (empty when there is none)."""
-    if spot_text is None:
-        return (), {}
-    current = Catalog._parse([cloud], {f"{cloud}.csv": text, f"{cloud}_spot.csv": spot_text})
-    rows = {(t, r): v for (c, t, r), v in current.spot_prices.items() if c == cloud}
-    return current.spot_headers.get(cloud, ()), rows
 
 
 def _new_spot_header(cloud: str) -> tuple[str, ...]:
@@ -375,17 +366,9 @@ def diff_spot(
     threshold: float,
 ) -> SpotDiff:
     """Spot rows added and removed, and highest zone prices moved over ``threshold`` %."""
-    changes = []
-    for key in sorted(old.keys() & new.keys()):
-        change = PriceChange(*key, old[key].max_usd_hour, new[key].max_usd_hour)
-        pct = change.percent
-        if change.old != change.new and (pct is None or abs(pct) > threshold + _EPSILON_PCT):
-            changes.append(change)
-    return SpotDiff(
-        tuple(sorted(new.keys() - old.keys())),
-        tuple(sorted(old.keys() - new.keys())),
-        tuple(changes),
-    )
+    before = {key: price.max_usd_hour for key, price in old.items()}
+    after = {key: price.max_usd_hour for key, price in new.items()}
+    return SpotDiff(*_compare(before, after, threshold))
 
 
 def dated_header(
@@ -410,15 +393,14 @@ def dated_header(
                 pinned.setdefault((name, value, region), []).append((kind, region))
     out: list[str] = []
     for line in header:
-        key, sep, value = line.partition(":")
-        parsed = price_key(key) if sep else None
+        parsed = price_line(line)
         if parsed is None or not parsed[2]:
             out.append(line)
             continue
-        name, types, places = parsed
+        name, types, places, value = parsed
         left = [r for r in places if r not in refreshed]
         if left:
-            out.append(_price_line(name, types, left, value.strip()))
+            out.append(_price_line(name, types, left, value))
     names = sorted(refreshed)
     out.append(_price_line("price_date", (), names, day))
     out.append(_price_line("price_source", (), names, f"{source}, read {day}"))
@@ -511,19 +493,28 @@ def _merge(
 def diff(old: Iterable[Offer], new: Iterable[Offer], threshold: float) -> Diff:
     """Types added and removed per region, and prices that moved more than ``threshold`` %
     (a price that appears or disappears always counts)."""
-    before = {(o.instance_type, o.region): o for o in old}
-    after = {(o.instance_type, o.region): o for o in new}
-    added = tuple(sorted(after.keys() - before.keys()))
-    removed = tuple(sorted(before.keys() - after.keys()))
+    before = {(o.instance_type, o.region): o.price_usd_hour for o in old}
+    after = {(o.instance_type, o.region): o.price_usd_hour for o in new}
+    return Diff(*_compare(before, after, threshold))
+
+
+def _compare(
+    before: Mapping[tuple[str, str], float | None],
+    after: Mapping[tuple[str, str], float | None],
+    threshold: float,
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], tuple[PriceChange, ...]]:
+    """Pairs added, pairs removed, and prices of the pairs in both that moved more than
+    ``threshold`` % (a price that appears or disappears always counts)."""
     changes = []
     for key in sorted(before.keys() & after.keys()):
-        change = PriceChange(*key, before[key].price_usd_hour, after[key].price_usd_hour)
+        change = PriceChange(*key, before[key], after[key])
         if change.old == change.new:
             continue
         pct = change.percent
         if pct is None or abs(pct) > threshold + _EPSILON_PCT:
             changes.append(change)
-    return Diff(added, removed, tuple(changes))
+    added = tuple(sorted(after.keys() - before.keys()))
+    return added, tuple(sorted(before.keys() - after.keys())), tuple(changes)
 
 
 # -- the file -----------------------------------------------------------------------------------
@@ -565,17 +556,16 @@ def _cell(value: object) -> str:
 def _refreshed_line(
     day: str, cloud: str, regions: Sequence[str], sources: Sequence[str], *, spot: bool = False
 ) -> str:
-    if spot:
-        return (
-            f"{REFRESHED_PREFIX} {day} by `infra catalog refresh --cloud {cloud}` for regions "
-            f"{', '.join(regions)} (spot rows of those regions rebuilt, the other regions' kept "
-            "where their pair is still a row); APIs read: " + "; ".join(sources)
-        )
+    what = (
+        "spot rows of those regions rebuilt, the other regions' kept where their pair is still "
+        "a row"
+        if spot
+        else "GPU rows of those regions rebuilt; CPU system-pool rows, boot estimates and facts "
+        "the APIs do not give kept from the previous file"
+    )
     return (
         f"{REFRESHED_PREFIX} {day} by `infra catalog refresh --cloud {cloud}` for regions "
-        f"{', '.join(regions)} (GPU rows of those regions rebuilt; CPU system-pool rows, boot "
-        f"estimates and facts the APIs do not give kept from the previous file); APIs read: "
-        + "; ".join(sources)
+        f"{', '.join(regions)} ({what}); APIs read: " + "; ".join(sources)
     )
 
 
