@@ -43,7 +43,7 @@ from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
-from typing import Protocol, cast
+from typing import Protocol, TypeVar, cast
 
 from infra.catalog import (
     _OFFER_COLUMNS,
@@ -70,6 +70,7 @@ __all__ = [
     "diff",
     "refresh",
     "refreshable_clouds",
+    "spot_over_zones",
 ]
 
 DEFAULT_THRESHOLD_PCT = 5.0
@@ -617,3 +618,17 @@ def canonical_gpu(name: str, memory_gib: float) -> str:
     if model.upper().startswith("H100") and ("NVL" in model.upper() or memory_gib > 90):
         return "H100-NVL"
     return model
+
+
+Stamp = TypeVar("Stamp", str, dt.datetime)
+
+
+def spot_over_zones(items: Iterable[tuple[str, Stamp, float]]) -> FetchedSpot | None:
+    """A spot row from an API's price history: (zone, timestamp, price) items, each zone's
+    newest price counted once, as the lowest, highest and number of zones (None: no item)."""
+    newest: dict[str, tuple[Stamp, float]] = {}
+    for zone, stamp, price in items:
+        if zone not in newest or stamp >= newest[zone][0]:
+            newest[zone] = (stamp, price)
+    prices = [price for _, price in newest.values()]
+    return FetchedSpot(min(prices), max(prices), len(prices)) if prices else None

@@ -38,7 +38,13 @@ from typing import Any
 
 from alibabacloud_ecs20140526 import models as ecs_models  # type: ignore[import-untyped]
 
-from infra.catalog.refresh import FetchedOffer, FetchedSpot, RegionError, canonical_gpu
+from infra.catalog.refresh import (
+    FetchedOffer,
+    FetchedSpot,
+    RegionError,
+    canonical_gpu,
+    spot_over_zones,
+)
 from infra.clouds.alicloud.drill import CLOUD, AlicloudDrill, _body, _call_error, _runtime
 from infra.drill.api import Call
 
@@ -173,7 +179,7 @@ def _price(ecs: Any, region: str, instance_type: str) -> float | None:
 def _spot(ecs: Any, region: str, instance_type: str) -> FetchedSpot | None:
     """The type's current Linux spot price per zone, as (lowest, highest, zones); None when the
     history has no row for it."""
-    newest: dict[str, tuple[str, float]] = {}
+    history: list[tuple[str, str, float]] = []
     offset: int | None = None
     for _ in range(MAX_PAGES):
         request = ecs_models.DescribeSpotPriceHistoryRequest(
@@ -191,18 +197,16 @@ def _spot(ecs: Any, region: str, instance_type: str) -> FetchedSpot | None:
                 f"DescribeSpotPriceHistory answers in {body.get('Currency') or 'no currency'} "
                 f"for {instance_type}; the catalog is in USD (use an international-site account)",
             )
-        for row in rows:
-            zone, stamp = str(row["ZoneId"]), str(row["Timestamp"])
-            if zone not in newest or stamp >= newest[zone][0]:
-                newest[zone] = (stamp, float(row["SpotPrice"]))
+        history += [
+            (str(row["ZoneId"]), str(row["Timestamp"]), float(row["SpotPrice"])) for row in rows
+        ]
         following = int(body.get("NextOffset") or 0)
         if not rows or following <= (offset or 0):
             break
         offset = following
     else:
         raise ValueError(f"DescribeSpotPriceHistory: more than {MAX_PAGES} pages")
-    prices = [price for _, price in newest.values()]
-    return FetchedSpot(min(prices), max(prices), len(prices)) if prices else None
+    return spot_over_zones(history)  # ISO 8601 UTC timestamps: newest sorts last
 
 
 def _list(container: Any, key: str) -> list[Mapping[str, Any]]:

@@ -48,7 +48,13 @@ import boto3  # type: ignore[import-untyped]
 from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
-from infra.catalog.refresh import FetchedOffer, FetchedSpot, RegionError, canonical_gpu
+from infra.catalog.refresh import (
+    FetchedOffer,
+    FetchedSpot,
+    RegionError,
+    canonical_gpu,
+    spot_over_zones,
+)
 
 __all__ = ["SOURCES", "SPOT_SOURCES", "boot_minutes_estimate", "family", "fetch_region"]
 
@@ -160,7 +166,6 @@ def _spot_prices(ec2: Any, region: str, types: Sequence[str]) -> dict[str, Fetch
     if not types:
         return {}
     now = dt.datetime.now(dt.UTC)
-    newest: dict[tuple[str, str], tuple[dt.datetime, float]] = {}
     zone = re.compile(re.escape(region) + "[a-z]")
     pages = ec2.get_paginator("describe_spot_price_history").paginate(
         InstanceTypes=sorted(set(types)),
@@ -168,21 +173,17 @@ def _spot_prices(ec2: Any, region: str, types: Sequence[str]) -> dict[str, Fetch
         StartTime=now,
         EndTime=now,
     )
+    history: dict[str, list[tuple[str, dt.datetime, float]]] = {}
     for page in pages:
         for item in page.get("SpotPriceHistory", []):
             where = str(item.get("AvailabilityZone", ""))
             if item.get("ProductDescription") not in LINUX_SPOT or not zone.fullmatch(where):
                 continue
-            key = (str(item["InstanceType"]), where)
-            stamp = item["Timestamp"]
-            if key not in newest or stamp >= newest[key][0]:
-                newest[key] = (stamp, float(item["SpotPrice"]))
-    by_type: dict[str, list[float]] = {}
-    for (kind, _), (_, price) in sorted(newest.items()):
-        by_type.setdefault(kind, []).append(price)
-    return {
-        kind: FetchedSpot(min(prices), max(prices), len(prices)) for kind, prices in by_type.items()
-    }
+            history.setdefault(str(item["InstanceType"]), []).append(
+                (where, item["Timestamp"], float(item["SpotPrice"]))
+            )
+    spots = {kind: spot_over_zones(items) for kind, items in history.items()}
+    return {kind: spot for kind, spot in spots.items() if spot is not None}
 
 
 def _price(pricing: Any, instance_type: str, region: str) -> float | None:

@@ -181,22 +181,19 @@ def _items(session: requests.Session, url: str, params: Mapping[str, str]) -> It
 
 def _linux_on_demand(item: Mapping[str, Any]) -> bool:
     words = f"{item.get('skuName', '')} {item.get('meterName', '')}"
-    return (
-        item.get("type") == "Consumption"
-        and item.get("currencyCode", "USD") == "USD"
-        and not str(item.get("productName", "")).endswith("Windows")
-        and "Spot" not in words
-        and "Low Priority" not in words
-        and str(item.get("unitOfMeasure", "1 Hour")) == "1 Hour"
-    )
+    return _linux_hourly(item) and "Spot" not in words and "Low Priority" not in words
 
 
 def _linux_spot(item: Mapping[str, Any]) -> bool:
+    return _linux_hourly(item) and str(item.get("skuName", "")).endswith(" Spot")
+
+
+def _linux_hourly(item: Mapping[str, Any]) -> bool:
+    """A pay-as-you-go (``Consumption``) Linux meter priced in USD per hour."""
     return (
         item.get("type") == "Consumption"
         and item.get("currencyCode", "USD") == "USD"
         and not str(item.get("productName", "")).endswith("Windows")
-        and str(item.get("skuName", "")).endswith(" Spot")
         and str(item.get("unitOfMeasure", "1 Hour")) == "1 Hour"
     )
 
